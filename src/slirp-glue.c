@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* libslirp configuration and callbacks: frames out, clock, timers, errors. */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+
+int64_t daemon_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* libslirp hands us a frame for the guest: write it to the tap. */
+static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
+{
+	Daemon *d = opaque;
+	ssize_t n;
+
+	do
+		n = write(d->tapfd, buf, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		/* a tap write only fails when the guest side is gone or the
+		 * frame is bad; count it, libslirp retransmits TCP itself */
+		d->tap_write_errors++;
+		return -errno;
+	}
+	return n;
+}
+
+static void cb_guest_error(const char *msg, void *opaque)
+{
+	g_warning("libslirp: guest error: %s", msg);
+}
+
+static int64_t cb_clock_get_ns(void *opaque)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void *cb_timer_new_opaque(SlirpTimerId id, void *cb_opaque, void *opaque)
+{
+	Daemon *d = opaque;
+	unsigned i;
+
+	for (i = 0; i < d->ntimers; i++)
+		if (!d->timers[i].in_use)
+			break;
+	if (i == d->ntimers) {
+		d->timers = g_renew(SlirpTimerSlot, d->timers, d->ntimers + 1);
+		d->ntimers++;
+	}
+	d->timers[i] = (SlirpTimerSlot){ .id = id, .cb_opaque = cb_opaque, .expire_ms = -1,
+					 .in_use = true };
+	/* slots are addressed by index because the array may move */
+	return GUINT_TO_POINTER(i + 1);
+}
+
+static void cb_timer_free(void *timer, void *opaque)
+{
+	Daemon *d = opaque;
+	unsigned i = GPOINTER_TO_UINT(timer) - 1;
+
+	if (i < d->ntimers)
+		d->timers[i].in_use = false;
+}
+
+static void cb_timer_mod(void *timer, int64_t expire_ms, void *opaque)
+{
+	Daemon *d = opaque;
+	unsigned i = GPOINTER_TO_UINT(timer) - 1;
+
+	if (i < d->ntimers && d->timers[i].in_use)
+		d->timers[i].expire_ms = expire_ms;
+}
+
+/* The poll set is rebuilt from slirp_pollfds_fill() on every iteration. */
+static void cb_register_poll_fd(int fd, void *opaque) {}
+static void cb_unregister_poll_fd(int fd, void *opaque) {}
+static void cb_notify(void *opaque) {}
+
+/* Needed for libslirp < 4.7's timer API; unused since we set timer_new_opaque. */
+static void *cb_timer_new(SlirpTimerCb cb, void *cb_opaque, void *opaque)
+{
+	g_critical("libslirp asked for a legacy timer; unsupported");
+	return NULL;
+}
+
+static const SlirpCb slirp_callbacks = {
+	.send_packet = cb_send_packet,
+	.guest_error = cb_guest_error,
+	.clock_get_ns = cb_clock_get_ns,
+	.timer_new = cb_timer_new,
+	.timer_free = cb_timer_free,
+	.timer_mod = cb_timer_mod,
+	.register_poll_fd = cb_register_poll_fd,
+	.unregister_poll_fd = cb_unregister_poll_fd,
+	.notify = cb_notify,
+	.timer_new_opaque = cb_timer_new_opaque,
+};
+
+int daemon_timers_run(Daemon *d, int64_t now_ms)
+{
+	int64_t next = -1;
+	unsigned i;
+
+	for (i = 0; i < d->ntimers; i++) {
+		SlirpTimerSlot *t = &d->timers[i];
+
+		if (!t->in_use || t->expire_ms < 0)
+			continue;
+		if (t->expire_ms <= now_ms) {
+			t->expire_ms = -1;
+			/* may re-arm this timer or create others (array may move) */
+			slirp_handle_timer(d->slirp, t->id, t->cb_opaque);
+			continue;
+		}
+		if (next < 0 || t->expire_ms - now_ms < next)
+			next = t->expire_ms - now_ms;
+	}
+	/* a timer re-armed by its own handler is picked up next iteration */
+	for (i = 0; i < d->ntimers; i++) {
+		const SlirpTimerSlot *t = &d->timers[i];
+
+		if (t->in_use && t->expire_ms >= 0) {
+			int64_t left = MAX(t->expire_ms - now_ms, 0);
+
+			if (next < 0 || left < next)
+				next = left;
+		}
+	}
+	return next < 0 ? -1 : (int)MIN(next, G_MAXINT);
+}
+
+int daemon_slirp_start(Daemon *d)
+{
+	const CliOptions *o = d->opts;
+	SlirpConfig cfg;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.version = MIN(4, SLIRP_CONFIG_VERSION_MAX);
+	cfg.restricted = 0;
+	cfg.in_enabled = true;
+	cfg.vnetwork = o->layout.network;
+	cfg.vnetmask = o->layout.netmask;
+	cfg.vhost = o->layout.gateway;
+	cfg.in6_enabled = o->enable_ipv6;
+	cfg.vprefix_addr6 = o->layout.prefix6;
+	cfg.vprefix_len = (uint8_t)o->layout.prefix6_len;
+	cfg.vhost6 = o->layout.gateway6;
+	cfg.vhostname = "slirp-filter";
+	cfg.vdhcp_start = o->layout.dhcp_start;
+	cfg.vnameserver = o->layout.dns;
+	cfg.vnameserver6 = o->layout.dns6;
+	cfg.if_mtu = o->mtu;
+	cfg.if_mru = o->mtu;
+	cfg.disable_host_loopback = o->disable_host_loopback;
+	cfg.enable_emu = false;
+	cfg.outbound_addr = o->has_outbound_addr ? (struct sockaddr_in *)&o->outbound_addr : NULL;
+	cfg.outbound_addr6 = o->has_outbound_addr6 ? (struct sockaddr_in6 *)&o->outbound_addr6 : NULL;
+	cfg.disable_dns = o->disable_dns;
+	cfg.disable_dhcp = false;
+
+	d->slirp = slirp_new(&cfg, &slirp_callbacks, d);
+	if (d->slirp == NULL) {
+		g_critical("slirp_new failed");
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Tap creation in a short-lived child.
+ *
+ * setns() into a user namespace is refused to a multithreaded process and
+ * changes the caller for good, so a forked child does the namespace work:
+ * it joins the user namespace (only with --userns-path, or in PID mode the
+ * target's, ignoring EINVAL when it is already ours), then the network
+ * namespace, opens the tap, configures it (-c), sends the fd to the parent
+ * over a socketpair with SCM_RIGHTS and exits. The parent never leaves its
+ * own namespaces, which is where libslirp must open host sockets.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ifconfig.h"
+#include "tap.h"
+
+static int join_ns(const char *path, int nstype, bool tolerate_same)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "slirp-filter: open %s: %s\n", path, g_strerror(errno));
+		return -1;
+	}
+	if (setns(fd, nstype) < 0) {
+		int e = errno;
+
+		close(fd);
+		/* joining the user namespace we are already in gives EINVAL */
+		if (tolerate_same && e == EINVAL)
+			return 0;
+		fprintf(stderr, "slirp-filter: setns %s: %s\n", path, g_strerror(e));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int open_tap(const char *name)
+{
+	struct ifreq ifr;
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "slirp-filter: open /dev/net/tun: %s\n", g_strerror(errno));
+		return -1;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	g_strlcpy(ifr.ifr_name, name, sizeof(ifr.ifr_name));
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		fprintf(stderr, "slirp-filter: ioctl(TUNSETIFF, %s): %s\n", name, g_strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int send_fd(int sock, int fd)
+{
+	char dummy = 'T';
+	struct iovec iov = { .iov_base = &dummy, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+
+	memset(u.buf, 0, sizeof(u.buf));
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	while (sendmsg(sock, &msg, 0) < 0) {
+		if (errno != EINTR) {
+			fprintf(stderr, "slirp-filter: sendmsg(tap fd): %s\n", g_strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int recv_fd(int sock)
+{
+	char dummy;
+	struct iovec iov = { .iov_base = &dummy, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *cmsg;
+	ssize_t n;
+	int fd;
+
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return -1; /* the child exited without sending: it said why */
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (cmsg == NULL || cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS ||
+	    cmsg->cmsg_len != CMSG_LEN(sizeof(int))) {
+		fprintf(stderr, "slirp-filter: the tap child sent no file descriptor\n");
+		return -1;
+	}
+	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+	return fd;
+}
+
+static G_GNUC_NORETURN void child_main(const CliOptions *opts, int sock)
+{
+	char path[64];
+	int tapfd;
+
+	if (opts->userns_path != NULL) {
+		if (join_ns(opts->userns_path, CLONE_NEWUSER, false) < 0)
+			_exit(1);
+	} else if (opts->netns_type == NETNS_TYPE_PID) {
+		g_snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)opts->target_pid);
+		if (join_ns(path, CLONE_NEWUSER, true) < 0)
+			_exit(1);
+	}
+	if (opts->netns_type == NETNS_TYPE_PID) {
+		g_snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)opts->target_pid);
+		if (join_ns(path, CLONE_NEWNET, false) < 0)
+			_exit(1);
+	} else if (join_ns(opts->netns_path, CLONE_NEWNET, false) < 0) {
+		_exit(1);
+	}
+	tapfd = open_tap(opts->tapname);
+	if (tapfd < 0)
+		_exit(1);
+	if (opts->configure && ifconfig_apply(opts) < 0)
+		_exit(1);
+	if (send_fd(sock, tapfd) < 0)
+		_exit(1);
+	_exit(0);
+}
+
+int tap_create(const CliOptions *opts)
+{
+	int sv[2], tapfd, status;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		fprintf(stderr, "slirp-filter: socketpair: %s\n", g_strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "slirp-filter: fork: %s\n", g_strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		child_main(opts, sv[1]);
+	}
+	close(sv[1]);
+	tapfd = recv_fd(sv[0]);
+	close(sv[0]);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			fprintf(stderr, "slirp-filter: waitpid: %s\n", g_strerror(errno));
+			status = -1;
+			break;
+		}
+	}
+	if (status != 0 || tapfd < 0) {
+		if (tapfd >= 0)
+			close(tapfd);
+		fprintf(stderr, "slirp-filter: could not create %s in the target namespace\n",
+			opts->tapname);
+		return -1;
+	}
+	if (fcntl(tapfd, F_SETFL, fcntl(tapfd, F_GETFL) | O_NONBLOCK) < 0) {
+		fprintf(stderr, "slirp-filter: fcntl(O_NONBLOCK) on the tap: %s\n", g_strerror(errno));
+		close(tapfd);
+		return -1;
+	}
+	return tapfd;
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Creating the container's tap device from inside its network namespace. */
+#pragma once
+
+#include "cli.h"
+
+/**
+ * tap_create:
+ * Forks a child that joins the target user namespace (only with
+ * --userns-path, or the target's own in PID mode) and network namespace,
+ * opens /dev/net/tun as IFF_TAP|IFF_NO_PI, configures the interface when
+ * opts->configure is set, and passes the tap fd back over SCM_RIGHTS.
+ * The caller stays in its own namespaces, where libslirp opens host sockets.
+ * Returns the tap fd (non-blocking, close-on-exec) or -1 after printing why.
+ */
+int tap_create(const CliOptions *opts);

@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * API socket protocol, compatible with slirp4netns 1.2.
+ *
+ * Requests are parsed with json-glib and checked field by field; the error
+ * descriptions are slirp4netns's own, so scripts that match on them keep
+ * working. Where slirp4netns accepted nonsense (ports above 65535, a
+ * non-string proto that crashed it), we answer with the same error class
+ * it uses for that field.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "slirp-filter/api-proto.h"
+
+G_DEFINE_QUARK(sf-api-error-quark, sf_api_error)
+
+struct SfHostfwdTable {
+	GArray *entries; /* SfHostfwd, in insertion order */
+	int next_id;
+};
+
+static bool bad(GError **error, const char *desc)
+{
+	g_set_error_literal(error, SF_API_ERROR, SF_API_ERROR_BAD_REQUEST, desc);
+	return false;
+}
+
+/* A member that is absent or JSON null counts as absent. */
+static JsonNode *member(JsonObject *o, const char *name)
+{
+	JsonNode *n = o != NULL ? json_object_get_member(o, name) : NULL;
+
+	return n != NULL && !JSON_NODE_HOLDS_NULL(n) ? n : NULL;
+}
+
+/* Optional string member: TRUE and *out NULL when absent, FALSE if not a string. */
+static bool get_string(JsonObject *o, const char *name, const char **out)
+{
+	JsonNode *n = member(o, name);
+
+	*out = NULL;
+	if (n == NULL)
+		return true;
+	if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
+		return false;
+	*out = json_node_get_string(n);
+	return true;
+}
+
+/* Integer member within [min, max]; integral doubles (8080.0) are accepted. */
+static bool get_int(JsonObject *o, const char *name, int min, int max, int *out)
+{
+	JsonNode *n = member(o, name);
+	GType t;
+
+	if (n == NULL || !JSON_NODE_HOLDS_VALUE(n))
+		return false;
+	t = json_node_get_value_type(n);
+	if (t == G_TYPE_INT64) {
+		gint64 v = json_node_get_int(n);
+
+		if (v < min || v > max)
+			return false;
+		*out = (int)v;
+		return true;
+	}
+	if (t == G_TYPE_DOUBLE) {
+		double v = json_node_get_double(n);
+
+		if (!isfinite(v) || v != floor(v) || v < min || v > max)
+			return false;
+		*out = (int)v;
+		return true;
+	}
+	return false;
+}
+
+static bool parse_add(JsonObject *args, struct in_addr guest_default, SfHostfwd *fwd,
+		      GError **error)
+{
+	const char *proto, *host_addr, *guest_addr;
+
+	memset(fwd, 0, sizeof(*fwd));
+	if (!get_string(args, "proto", &proto) || proto == NULL)
+		return bad(error, "bad request: add_hostfwd: bad arguments.proto");
+	if (strcmp(proto, "udp") == 0)
+		fwd->is_udp = true;
+	else if (strcmp(proto, "tcp") != 0)
+		return bad(error, "bad request: add_hostfwd: bad arguments.proto");
+
+	if (!get_string(args, "host_addr", &host_addr))
+		return bad(error, "bad request: add_hostfwd: bad arguments.host_addr");
+	if (host_addr == NULL || host_addr[0] == '\0')
+		host_addr = "0.0.0.0";
+	if (inet_pton(AF_INET, host_addr, &fwd->host_addr) != 1)
+		return bad(error, "bad request: add_hostfwd: bad arguments.host_addr");
+
+	if (!get_int(args, "host_port", 1, 65535, &fwd->host_port))
+		return bad(error, "bad request: add_hostfwd: bad arguments.host_port");
+
+	if (!get_string(args, "guest_addr", &guest_addr))
+		return bad(error, "bad request: add_hostfwd: bad arguments.guest_addr");
+	if (guest_addr == NULL || guest_addr[0] == '\0')
+		fwd->guest_addr = guest_default;
+	else if (inet_pton(AF_INET, guest_addr, &fwd->guest_addr) != 1)
+		return bad(error, "bad request: add_hostfwd: bad arguments.guest_addr");
+
+	if (!get_int(args, "guest_port", 1, 65535, &fwd->guest_port))
+		return bad(error, "bad request: add_hostfwd: bad arguments.guest_port");
+	return true;
+}
+
+bool sf_api_parse_request(const char *buf, size_t len, struct in_addr guest_default,
+			  SfApiRequest *req, GError **error)
+{
+	g_autoptr(JsonParser) parser = json_parser_new_immutable();
+	JsonNode *root;
+	JsonObject *obj, *args = NULL;
+	JsonNode *args_node;
+	const char *execute;
+
+	memset(req, 0, sizeof(*req));
+	if (len > SF_API_REQUEST_MAX)
+		return bad(error, "bad request: too large message");
+	/* json-glib reads exactly len bytes; an embedded NUL is a parse error */
+	if (buf == NULL || len == 0 || memchr(buf, '\0', len) != NULL ||
+	    !json_parser_load_from_data(parser, buf, (gssize)len, NULL))
+		return bad(error, "bad request: cannot parse JSON");
+	root = json_parser_get_root(parser);
+	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
+		return bad(error, "bad request: json_object() failed");
+	obj = json_node_get_object(root);
+	if (!get_string(obj, "execute", &execute) || execute == NULL)
+		return bad(error, "bad request: no execute found");
+
+	args_node = member(obj, "arguments");
+	if (args_node != NULL && JSON_NODE_HOLDS_OBJECT(args_node))
+		args = json_node_get_object(args_node);
+
+	if (strcmp(execute, "add_hostfwd") == 0) {
+		req->command = SF_API_ADD_HOSTFWD;
+		return parse_add(args, guest_default, &req->fwd, error);
+	}
+	if (strcmp(execute, "list_hostfwd") == 0) {
+		req->command = SF_API_LIST_HOSTFWD;
+		return true;
+	}
+	if (strcmp(execute, "remove_hostfwd") == 0) {
+		req->command = SF_API_REMOVE_HOSTFWD;
+		if (!get_int(args, "id", 1, G_MAXINT, &req->fwd.id))
+			return bad(error, "bad request: remove_hostfwd: bad arguments.id");
+		return true;
+	}
+	return bad(error, "bad request: unknown execute");
+}
+
+bool sf_api_request_complete(const char *buf, size_t len)
+{
+	g_autoptr(JsonParser) parser = NULL;
+
+	if (buf == NULL || len == 0 || len > SF_API_REQUEST_MAX || memchr(buf, '\0', len) != NULL)
+		return false;
+	parser = json_parser_new_immutable();
+	return json_parser_load_from_data(parser, buf, (gssize)len, NULL);
+}
+
+static char *builder_to_string(JsonBuilder *b)
+{
+	g_autoptr(JsonNode) root = json_builder_get_root(b);
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+
+	json_generator_set_root(gen, root);
+	return json_generator_to_data(gen, NULL);
+}
+
+char *sf_api_reply_error(const char *desc)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "error");
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "desc");
+	json_builder_add_string_value(b, desc);
+	json_builder_end_object(b);
+	json_builder_end_object(b);
+	return builder_to_string(b);
+}
+
+char *sf_api_reply_id(int id)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "return");
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "id");
+	json_builder_add_int_value(b, id);
+	json_builder_end_object(b);
+	json_builder_end_object(b);
+	return builder_to_string(b);
+}
+
+char *sf_api_reply_empty(void)
+{
+	return g_strdup("{\"return\":{}}");
+}
+
+SfHostfwdTable *sf_hostfwd_table_new(void)
+{
+	SfHostfwdTable *t = g_new0(SfHostfwdTable, 1);
+
+	t->entries = g_array_new(FALSE, FALSE, sizeof(SfHostfwd));
+	t->next_id = 1;
+	return t;
+}
+
+void sf_hostfwd_table_free(SfHostfwdTable *table)
+{
+	if (table == NULL)
+		return;
+	g_array_unref(table->entries);
+	g_free(table);
+}
+
+bool sf_hostfwd_table_full(const SfHostfwdTable *table)
+{
+	return table->entries->len >= SF_API_HOSTFWD_MAX || table->next_id == G_MAXINT;
+}
+
+int sf_hostfwd_table_add(SfHostfwdTable *table, const SfHostfwd *fwd)
+{
+	SfHostfwd e = *fwd;
+
+	g_return_val_if_fail(!sf_hostfwd_table_full(table), -1);
+	e.id = table->next_id++;
+	g_array_append_val(table->entries, e);
+	return e.id;
+}
+
+static int find_index(const SfHostfwdTable *table, int id)
+{
+	for (guint i = 0; i < table->entries->len; i++)
+		if (g_array_index(table->entries, SfHostfwd, i).id == id)
+			return (int)i;
+	return -1;
+}
+
+const SfHostfwd *sf_hostfwd_table_find(const SfHostfwdTable *table, int id)
+{
+	int i = find_index(table, id);
+
+	return i < 0 ? NULL : &g_array_index(table->entries, SfHostfwd, i);
+}
+
+bool sf_hostfwd_table_remove(SfHostfwdTable *table, int id)
+{
+	int i = find_index(table, id);
+
+	if (i < 0)
+		return false;
+	g_array_remove_index(table->entries, (guint)i);
+	return true;
+}
+
+unsigned sf_hostfwd_table_count(const SfHostfwdTable *table)
+{
+	return table->entries->len;
+}
+
+static void add_entries(JsonBuilder *b, const SfHostfwdTable *table)
+{
+	json_builder_set_member_name(b, "entries");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < table->entries->len; i++) {
+		const SfHostfwd *f = &g_array_index(table->entries, SfHostfwd, i);
+		char host[INET_ADDRSTRLEN], guest[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &f->host_addr, host, sizeof(host));
+		inet_ntop(AF_INET, &f->guest_addr, guest, sizeof(guest));
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "id");
+		json_builder_add_int_value(b, f->id);
+		json_builder_set_member_name(b, "proto");
+		json_builder_add_string_value(b, f->is_udp ? "udp" : "tcp");
+		json_builder_set_member_name(b, "host_addr");
+		json_builder_add_string_value(b, host);
+		json_builder_set_member_name(b, "host_port");
+		json_builder_add_int_value(b, f->host_port);
+		json_builder_set_member_name(b, "guest_addr");
+		json_builder_add_string_value(b, guest);
+		json_builder_set_member_name(b, "guest_port");
+		json_builder_add_int_value(b, f->guest_port);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+}
+
+char *sf_api_reply_list(const SfHostfwdTable *table)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+
+	json_builder_begin_object(b);
+	add_entries(b, table);
+	json_builder_set_member_name(b, "return");
+	json_builder_begin_object(b);
+	add_entries(b, table);
+	json_builder_end_object(b);
+	json_builder_end_object(b);
+	return builder_to_string(b);
+}

@@ -69,24 +69,38 @@ static int open_tap(const char *name)
 	return fd;
 }
 
-static int send_fd(int sock, int fd)
-{
-	char dummy = 'T';
-	struct iovec iov = { .iov_base = &dummy, .iov_len = 1 };
+/* One byte of payload plus room for exactly one fd in the control data. */
+typedef struct {
+	char byte;
+	struct iovec iov;
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
-	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+	} control;
+	struct msghdr msg;
+} FdMessage;
 
-	memset(u.buf, 0, sizeof(u.buf));
+static void fd_message_init(FdMessage *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->byte = 'T';
+	m->iov = (struct iovec){ .iov_base = &m->byte, .iov_len = 1 };
+	m->msg = (struct msghdr){ .msg_iov = &m->iov, .msg_iovlen = 1,
+				  .msg_control = m->control.buf, .msg_controllen = sizeof(m->control.buf) };
+}
+
+static int send_fd(int sock, int fd)
+{
+	FdMessage m;
+	struct cmsghdr *cmsg;
+
+	fd_message_init(&m);
+	cmsg = CMSG_FIRSTHDR(&m.msg);
 	cmsg->cmsg_level = SOL_SOCKET;
 	cmsg->cmsg_type = SCM_RIGHTS;
 	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	while (sendmsg(sock, &msg, 0) < 0) {
+	while (sendmsg(sock, &m.msg, 0) < 0) {
 		if (errno != EINTR) {
 			fprintf(stderr, "slirp-filter: sendmsg(tap fd): %s\n", g_strerror(errno));
 			return -1;
@@ -97,24 +111,18 @@ static int send_fd(int sock, int fd)
 
 static int recv_fd(int sock)
 {
-	char dummy;
-	struct iovec iov = { .iov_base = &dummy, .iov_len = 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	FdMessage m;
 	struct cmsghdr *cmsg;
 	ssize_t n;
 	int fd;
 
+	fd_message_init(&m);
 	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+		n = recvmsg(sock, &m.msg, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	if (n <= 0)
 		return -1; /* the child exited without sending: it said why */
-	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg = CMSG_FIRSTHDR(&m.msg);
 	if (cmsg == NULL || cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS ||
 	    cmsg->cmsg_len != CMSG_LEN(sizeof(int))) {
 		fprintf(stderr, "slirp-filter: the tap child sent no file descriptor\n");

@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * CIDR prefixes and a path-compressed binary trie.
+ *
+ * Theory of operation: IPv4 and IPv6 share one 128-bit key space (IPv4 is
+ * IPv4-mapped), so one structure answers both families and an IPv4 rule can
+ * never match an IPv6 address by accident. Each node holds a full prefix
+ * and its length; a node's children differ in the bit just after it. Insert
+ * splits an edge where the new prefix diverges (adding at most one branch
+ * node), so n prefixes need at most 2n-1 nodes. Nodes live in one array
+ * addressed by index (0 is the root, /0), which keeps the structure compact
+ * and lets lookups walk it without allocating. Lookups report every
+ * matching prefix on the path, not only the longest, because the policy's
+ * deny-over-allow rule needs all of them.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "slirp-filter/cidr.h"
+
+G_DEFINE_QUARK(sf-cidr-error-quark, sf_cidr_error)
+
+#define NO_CHILD 0u
+
+typedef struct {
+	SfAddr prefix;
+	uint8_t len;
+	bool has_value;
+	uint32_t value;
+	uint32_t child[2];
+} TrieNode;
+
+struct SfCidrTrie {
+	GArray *nodes; /* TrieNode; [0] is the root */
+	size_t count;
+};
+
+static inline unsigned bit_at(const SfAddr *a, unsigned i)
+{
+	return (a->b[i >> 3] >> (7 - (i & 7))) & 1;
+}
+
+/* TRUE when the first @len bits of @a and @b are equal. */
+static bool prefix_equal(const SfAddr *a, const SfAddr *b, unsigned len)
+{
+	unsigned bytes = len >> 3, rem = len & 7;
+
+	if (memcmp(a->b, b->b, bytes) != 0)
+		return false;
+	if (rem == 0)
+		return true;
+	return ((a->b[bytes] ^ b->b[bytes]) & (uint8_t)(0xff << (8 - rem))) == 0;
+}
+
+static unsigned common_len(const SfAddr *a, const SfAddr *b, unsigned max)
+{
+	unsigned i = 0;
+
+	while (i < max && (i & 7) == 0 && i + 8 <= max && a->b[i >> 3] == b->b[i >> 3])
+		i += 8;
+	while (i < max && bit_at(a, i) == bit_at(b, i))
+		i++;
+	return i;
+}
+
+static void mask_to(SfAddr *a, unsigned len)
+{
+	for (unsigned i = len; i < 128; i++)
+		a->b[i >> 3] &= (uint8_t)~(0x80 >> (i & 7));
+}
+
+bool sf_cidr_is_ipv4(const SfCidr *cidr)
+{
+	return cidr->len >= 96 && sf_addr_is_ipv4(&cidr->prefix);
+}
+
+bool sf_cidr_contains(const SfCidr *cidr, const SfAddr *addr)
+{
+	return prefix_equal(&cidr->prefix, addr, cidr->len);
+}
+
+bool sf_cidr_covers(const SfCidr *outer, const SfCidr *inner)
+{
+	return outer->len <= inner->len && prefix_equal(&outer->prefix, &inner->prefix, outer->len);
+}
+
+const char *sf_cidr_to_string(const SfCidr *cidr, char *buf, size_t size)
+{
+	char addr[INET6_ADDRSTRLEN];
+
+	sf_addr_to_string(&cidr->prefix, addr, sizeof(addr));
+	g_snprintf(buf, size, "%s/%u", addr, sf_cidr_is_ipv4(cidr) ? cidr->len - 96u : cidr->len);
+	return buf;
+}
+
+bool sf_cidr_parse(const char *text, SfCidr *cidr, GError **error)
+{
+	g_autofree char *addr_text = NULL;
+	const char *slash = strchr(text, '/');
+	uint8_t raw[16];
+	unsigned maxlen, len;
+	bool v4;
+
+	memset(cidr, 0, sizeof(*cidr));
+	addr_text = slash ? g_strndup(text, (gsize)(slash - text)) : g_strdup(text);
+	if (inet_pton(AF_INET, addr_text, raw) == 1) {
+		v4 = true;
+		maxlen = 32;
+		sf_addr_from_ipv4(&cidr->prefix, raw);
+	} else if (inet_pton(AF_INET6, addr_text, raw) == 1) {
+		v4 = false;
+		maxlen = 128;
+		memcpy(cidr->prefix.b, raw, 16);
+		if (sf_addr_is_ipv4(&cidr->prefix)) {
+			g_set_error(error, SF_CIDR_ERROR, SF_CIDR_ERROR_INVALID,
+				    "\"%s\": write IPv4-mapped addresses as plain IPv4", text);
+			return false;
+		}
+	} else {
+		g_set_error(error, SF_CIDR_ERROR, SF_CIDR_ERROR_INVALID,
+			    "\"%s\" is not an IPv4 or IPv6 address", addr_text);
+		return false;
+	}
+	if (slash == NULL) {
+		len = maxlen;
+	} else {
+		char *end = NULL;
+		unsigned long v;
+
+		errno = 0;
+		v = g_ascii_isdigit(slash[1]) ? strtoul(slash + 1, &end, 10) : 0;
+		if (!g_ascii_isdigit(slash[1]) || errno != 0 || *end != '\0' || v > maxlen) {
+			g_set_error(error, SF_CIDR_ERROR, SF_CIDR_ERROR_INVALID,
+				    "prefix length \"%s\" must be a number from 0 to %u", slash + 1, maxlen);
+			return false;
+		}
+		len = (unsigned)v;
+	}
+	cidr->len = (uint8_t)(v4 ? len + 96 : len);
+	{
+		SfCidr net = *cidr;
+		char want[64];
+
+		mask_to(&net.prefix, net.len);
+		if (memcmp(net.prefix.b, cidr->prefix.b, 16) != 0) {
+			g_set_error(error, SF_CIDR_ERROR, SF_CIDR_ERROR_HOST_BITS,
+				    "\"%s\" has host bits set; the network is %s", text,
+				    sf_cidr_to_string(&net, want, sizeof(want)));
+			return false;
+		}
+	}
+	return true;
+}
+
+SfCidrTrie *sf_cidr_trie_new(void)
+{
+	SfCidrTrie *t = g_new0(SfCidrTrie, 1);
+	TrieNode root = { 0 };
+
+	t->nodes = g_array_new(FALSE, FALSE, sizeof(TrieNode));
+	g_array_append_val(t->nodes, root);
+	return t;
+}
+
+void sf_cidr_trie_free(SfCidrTrie *trie)
+{
+	if (trie == NULL)
+		return;
+	g_array_unref(trie->nodes);
+	g_free(trie);
+}
+
+static uint32_t node_add(SfCidrTrie *t, const SfAddr *prefix, unsigned len, bool has_value,
+			 uint32_t value)
+{
+	TrieNode n = { .len = (uint8_t)len, .has_value = has_value, .value = value };
+
+	n.prefix = *prefix;
+	mask_to(&n.prefix, len);
+	g_array_append_val(t->nodes, n);
+	return t->nodes->len - 1;
+}
+
+#define NODE(t, i) (&g_array_index((t)->nodes, TrieNode, (i)))
+
+bool sf_cidr_trie_insert(SfCidrTrie *t, const SfCidr *cidr, uint32_t value, uint32_t *old)
+{
+	uint32_t cur = 0;
+
+	for (;;) {
+		TrieNode *n = NODE(t, cur);
+		unsigned bit, common;
+		uint32_t c;
+
+		if (n->len == cidr->len) {
+			if (n->has_value) {
+				if (old)
+					*old = n->value;
+				return false;
+			}
+			n->has_value = true;
+			n->value = value;
+			t->count++;
+			return true;
+		}
+		bit = bit_at(&cidr->prefix, n->len);
+		c = n->child[bit];
+		if (c == NO_CHILD) {
+			uint32_t leaf = node_add(t, &cidr->prefix, cidr->len, true, value);
+
+			NODE(t, cur)->child[bit] = leaf; /* node_add may have moved the array */
+			t->count++;
+			return true;
+		}
+		common = common_len(&NODE(t, c)->prefix, &cidr->prefix,
+				    MIN(NODE(t, c)->len, cidr->len));
+		if (common >= NODE(t, c)->len) {
+			cur = c;
+			continue;
+		}
+		if (common == cidr->len) {
+			/* the new prefix sits between cur and c */
+			unsigned cbit = bit_at(&NODE(t, c)->prefix, cidr->len);
+			uint32_t mid = node_add(t, &cidr->prefix, cidr->len, true, value);
+
+			NODE(t, mid)->child[cbit] = c;
+			NODE(t, cur)->child[bit] = mid;
+			t->count++;
+			return true;
+		}
+		{
+			/* diverge at `common`: a branch node with c and a new leaf below */
+			unsigned cbit = bit_at(&NODE(t, c)->prefix, common);
+			uint32_t br = node_add(t, &cidr->prefix, common, false, 0);
+			uint32_t leaf = node_add(t, &cidr->prefix, cidr->len, true, value);
+
+			NODE(t, br)->child[cbit] = c;
+			NODE(t, br)->child[!cbit] = leaf;
+			NODE(t, cur)->child[bit] = br;
+			t->count++;
+			return true;
+		}
+	}
+}
+
+size_t sf_cidr_trie_lookup_all(const SfCidrTrie *t, const SfAddr *addr, uint32_t *values,
+			       size_t max)
+{
+	const TrieNode *nodes = (const TrieNode *)(const void *)t->nodes->data;
+	uint32_t cur = 0;
+	size_t n = 0;
+
+	for (;;) {
+		const TrieNode *node = &nodes[cur];
+		uint32_t c;
+
+		if (!prefix_equal(&node->prefix, addr, node->len))
+			break;
+		if (node->has_value && n < max)
+			values[n++] = node->value;
+		if (node->len >= 128)
+			break;
+		c = node->child[bit_at(addr, node->len)];
+		if (c == NO_CHILD)
+			break;
+		cur = c;
+	}
+	return n;
+}
+
+bool sf_cidr_trie_lookup(const SfCidrTrie *t, const SfAddr *addr, uint32_t *value)
+{
+	uint32_t all[129];
+	size_t n = sf_cidr_trie_lookup_all(t, addr, all, G_N_ELEMENTS(all));
+
+	if (n == 0)
+		return false;
+	*value = all[n - 1];
+	return true;
+}
+
+size_t sf_cidr_trie_count(const SfCidrTrie *t)
+{
+	return t->count;
+}

@@ -2,11 +2,19 @@
 /*
  * API socket protocol, compatible with slirp4netns 1.2.
  *
- * Requests are parsed with json-glib and checked field by field; the error
+ * Theory of operation: a request is at most SF_API_REQUEST_MAX bytes from
+ * an untrusted client. Cheap byte checks come first (size, NUL bytes, the
+ * number of '{' and '[' that bounds json-glib's recursion); json-glib then
+ * parses it and every member is checked for type and range. The error
  * descriptions are slirp4netns's own, so scripts that match on them keep
- * working. Where slirp4netns accepted nonsense (ports above 65535, a
- * non-string proto that crashed it), we answer with the same error class
- * it uses for that field.
+ * working. Where slirp4netns accepted nonsense (ports above 65535 or
+ * fractional, a host_addr that is not a string, a missing proto that
+ * crashed it), we refuse with the error it uses for that field.
+ *
+ * json-glib 1.6 has no strict mode. It also accepts single quotes, comments,
+ * hex and octal numbers, ends a string at "\u0000" and wraps integer
+ * literals beyond 64 bits (-18446744073709551535 reads as 81). None of
+ * these lets a client do more than sending the plain value would.
  */
 #include "config.h"
 
@@ -24,10 +32,15 @@ struct SfHostfwdTable {
 	int next_id;
 };
 
-static bool bad(GError **error, const char *desc)
+static bool fail(GError **error, SfApiError code, const char *desc)
 {
-	g_set_error_literal(error, SF_API_ERROR, SF_API_ERROR_BAD_REQUEST, desc);
+	g_set_error_literal(error, SF_API_ERROR, code, desc);
 	return false;
+}
+
+static bool bad_arg(GError **error, const char *desc)
+{
+	return fail(error, SF_API_ERROR_BAD_ARGUMENT, desc);
 }
 
 /* A member that is absent or JSON null counts as absent. */
@@ -49,10 +62,10 @@ static bool get_string(JsonObject *o, const char *name, const char **out)
 	if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
 		return false;
 	*out = json_node_get_string(n);
-	return true;
+	return *out != NULL;
 }
 
-/* Integer member within [min, max]; integral doubles (8080.0) are accepted. */
+/* Required integer member within [min, max]; integral numbers such as 8080.0 count. */
 static bool get_int(JsonObject *o, const char *name, int min, int max, int *out)
 {
 	JsonNode *n = member(o, name);
@@ -80,64 +93,105 @@ static bool get_int(JsonObject *o, const char *name, int min, int max, int *out)
 	return false;
 }
 
+/* Optional IPv4 address member; absent, null or "" gives @dflt. */
+static bool get_addr(JsonObject *o, const char *name, struct in_addr dflt, struct in_addr *out)
+{
+	const char *s;
+
+	if (!get_string(o, name, &s))
+		return false;
+	if (s == NULL || s[0] == '\0') {
+		*out = dflt;
+		return true;
+	}
+	return inet_pton(AF_INET, s, out) == 1;
+}
+
 static bool parse_add(JsonObject *args, struct in_addr guest_default, SfHostfwd *fwd,
 		      GError **error)
 {
-	const char *proto, *host_addr, *guest_addr;
+	const struct in_addr any = { .s_addr = htonl(INADDR_ANY) };
+	const char *proto;
 
 	memset(fwd, 0, sizeof(*fwd));
 	if (!get_string(args, "proto", &proto) || proto == NULL)
-		return bad(error, "bad request: add_hostfwd: bad arguments.proto");
+		return bad_arg(error, "bad request: add_hostfwd: bad arguments.proto");
 	if (strcmp(proto, "udp") == 0)
 		fwd->is_udp = true;
 	else if (strcmp(proto, "tcp") != 0)
-		return bad(error, "bad request: add_hostfwd: bad arguments.proto");
-
-	if (!get_string(args, "host_addr", &host_addr))
-		return bad(error, "bad request: add_hostfwd: bad arguments.host_addr");
-	if (host_addr == NULL || host_addr[0] == '\0')
-		host_addr = "0.0.0.0";
-	if (inet_pton(AF_INET, host_addr, &fwd->host_addr) != 1)
-		return bad(error, "bad request: add_hostfwd: bad arguments.host_addr");
-
+		return bad_arg(error, "bad request: add_hostfwd: bad arguments.proto");
+	if (!get_addr(args, "host_addr", any, &fwd->host_addr))
+		return bad_arg(error, "bad request: add_hostfwd: bad arguments.host_addr");
 	if (!get_int(args, "host_port", 1, 65535, &fwd->host_port))
-		return bad(error, "bad request: add_hostfwd: bad arguments.host_port");
-
-	if (!get_string(args, "guest_addr", &guest_addr))
-		return bad(error, "bad request: add_hostfwd: bad arguments.guest_addr");
-	if (guest_addr == NULL || guest_addr[0] == '\0')
-		fwd->guest_addr = guest_default;
-	else if (inet_pton(AF_INET, guest_addr, &fwd->guest_addr) != 1)
-		return bad(error, "bad request: add_hostfwd: bad arguments.guest_addr");
-
+		return bad_arg(error, "bad request: add_hostfwd: bad arguments.host_port");
+	if (!get_addr(args, "guest_addr", guest_default, &fwd->guest_addr))
+		return bad_arg(error, "bad request: add_hostfwd: bad arguments.guest_addr");
 	if (!get_int(args, "guest_port", 1, 65535, &fwd->guest_port))
-		return bad(error, "bad request: add_hostfwd: bad arguments.guest_port");
+		return bad_arg(error, "bad request: add_hostfwd: bad arguments.guest_port");
 	return true;
+}
+
+/* How many '{' and '[' bytes @buf holds (inside strings too): an upper bound on nesting. */
+static size_t count_openers(const char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] == '{' || buf[i] == '[')
+			n++;
+	return n;
+}
+
+/*
+ * The checks that need no parser. Returns the root node of @parser after
+ * loading @buf, or NULL with @error set (code and slirp4netns's desc).
+ */
+static JsonNode *load(JsonParser *parser, const char *buf, size_t len, GError **error)
+{
+	JsonNode *root;
+
+	if (len > SF_API_REQUEST_MAX) {
+		fail(error, SF_API_ERROR_TOO_LARGE, "bad request: too large message");
+		return NULL;
+	}
+	if (buf == NULL || len == 0 || memchr(buf, '\0', len) != NULL) {
+		fail(error, SF_API_ERROR_PARSE, "bad request: cannot parse JSON");
+		return NULL;
+	}
+	if (count_openers(buf, len) > SF_API_NESTING_MAX) {
+		g_set_error(error, SF_API_ERROR, SF_API_ERROR_PARSE,
+			    "bad request: cannot parse JSON: more than %d objects and arrays",
+			    SF_API_NESTING_MAX);
+		return NULL;
+	}
+	/* json-glib reads exactly len bytes and checks UTF-8 itself */
+	if (!json_parser_load_from_data(parser, buf, (gssize)len, NULL) ||
+	    (root = json_parser_get_root(parser)) == NULL) { /* NULL: only whitespace */
+		fail(error, SF_API_ERROR_PARSE, "bad request: cannot parse JSON");
+		return NULL;
+	}
+	return root;
 }
 
 bool sf_api_parse_request(const char *buf, size_t len, struct in_addr guest_default,
 			  SfApiRequest *req, GError **error)
 {
 	g_autoptr(JsonParser) parser = json_parser_new_immutable();
-	JsonNode *root;
+	JsonNode *root, *args_node;
 	JsonObject *obj, *args = NULL;
-	JsonNode *args_node;
 	const char *execute;
 
+	g_return_val_if_fail(req != NULL, false);
 	memset(req, 0, sizeof(*req));
-	if (len > SF_API_REQUEST_MAX)
-		return bad(error, "bad request: too large message");
-	/* json-glib reads exactly len bytes; an embedded NUL is a parse error */
-	if (buf == NULL || len == 0 || memchr(buf, '\0', len) != NULL ||
-	    !json_parser_load_from_data(parser, buf, (gssize)len, NULL))
-		return bad(error, "bad request: cannot parse JSON");
-	root = json_parser_get_root(parser);
-	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
-		return bad(error, "bad request: json_object() failed");
+	if ((root = load(parser, buf, len, error)) == NULL)
+		return false;
+	if (!JSON_NODE_HOLDS_OBJECT(root))
+		return fail(error, SF_API_ERROR_NOT_OBJECT, "bad request: json_object() failed");
 	obj = json_node_get_object(root);
 	if (!get_string(obj, "execute", &execute) || execute == NULL)
-		return bad(error, "bad request: no execute found");
+		return fail(error, SF_API_ERROR_NO_EXECUTE, "bad request: no execute found");
 
+	/* arguments that are not an object count as absent, as in slirp4netns */
 	args_node = member(obj, "arguments");
 	if (args_node != NULL && JSON_NODE_HOLDS_OBJECT(args_node))
 		args = json_node_get_object(args_node);
@@ -153,20 +207,28 @@ bool sf_api_parse_request(const char *buf, size_t len, struct in_addr guest_defa
 	if (strcmp(execute, "remove_hostfwd") == 0) {
 		req->command = SF_API_REMOVE_HOSTFWD;
 		if (!get_int(args, "id", 1, G_MAXINT, &req->fwd.id))
-			return bad(error, "bad request: remove_hostfwd: bad arguments.id");
+			return bad_arg(error, "bad request: remove_hostfwd: bad arguments.id");
 		return true;
 	}
-	return bad(error, "bad request: unknown execute");
+	return fail(error, SF_API_ERROR_UNKNOWN_EXECUTE, "bad request: unknown execute");
 }
 
 bool sf_api_request_complete(const char *buf, size_t len)
 {
 	g_autoptr(JsonParser) parser = NULL;
+	const char *end;
 
-	if (buf == NULL || len == 0 || len > SF_API_REQUEST_MAX || memchr(buf, '\0', len) != NULL)
+	if (buf == NULL || len == 0)
 		return false;
+	if (len > SF_API_REQUEST_MAX || memchr(buf, '\0', len) != NULL ||
+	    count_openers(buf, len) > SF_API_NESTING_MAX)
+		return true; /* refused whatever follows */
+	/* invalid UTF-8 longer than a truncated 4-byte sequence stays invalid */
+	if (!g_utf8_validate(buf, (gssize)len, &end))
+		return (size_t)(buf + len - end) > 3;
 	parser = json_parser_new_immutable();
-	return json_parser_load_from_data(parser, buf, (gssize)len, NULL);
+	return json_parser_load_from_data(parser, buf, (gssize)len, NULL) &&
+	       json_parser_get_root(parser) != NULL;
 }
 
 static char *builder_to_string(JsonBuilder *b)
@@ -180,13 +242,13 @@ static char *builder_to_string(JsonBuilder *b)
 
 char *sf_api_reply_error(const char *desc)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonBuilder) b = json_builder_new_immutable();
 
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "error");
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "desc");
-	json_builder_add_string_value(b, desc);
+	json_builder_add_string_value(b, desc != NULL ? desc : "");
 	json_builder_end_object(b);
 	json_builder_end_object(b);
 	return builder_to_string(b);
@@ -194,7 +256,7 @@ char *sf_api_reply_error(const char *desc)
 
 char *sf_api_reply_id(int id)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonBuilder) b = json_builder_new_immutable();
 
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "return");
@@ -208,7 +270,14 @@ char *sf_api_reply_id(int id)
 
 char *sf_api_reply_empty(void)
 {
-	return g_strdup("{\"return\":{}}");
+	g_autoptr(JsonBuilder) b = json_builder_new_immutable();
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "return");
+	json_builder_begin_object(b);
+	json_builder_end_object(b);
+	json_builder_end_object(b);
+	return builder_to_string(b);
 }
 
 SfHostfwdTable *sf_hostfwd_table_new(void)
@@ -237,7 +306,8 @@ int sf_hostfwd_table_add(SfHostfwdTable *table, const SfHostfwd *fwd)
 {
 	SfHostfwd e = *fwd;
 
-	g_return_val_if_fail(!sf_hostfwd_table_full(table), -1);
+	if (sf_hostfwd_table_full(table))
+		return -1;
 	e.id = table->next_id++;
 	g_array_append_val(table->entries, e);
 	return e.id;
@@ -273,12 +343,20 @@ unsigned sf_hostfwd_table_count(const SfHostfwdTable *table)
 	return table->entries->len;
 }
 
+const SfHostfwd *sf_hostfwd_table_nth(const SfHostfwdTable *table, unsigned index)
+{
+	if (index >= table->entries->len)
+		return NULL;
+	return &g_array_index(table->entries, SfHostfwd, index);
+}
+
 static void add_entries(JsonBuilder *b, const SfHostfwdTable *table)
 {
+	const SfHostfwd *f;
+
 	json_builder_set_member_name(b, "entries");
 	json_builder_begin_array(b);
-	for (guint i = 0; i < table->entries->len; i++) {
-		const SfHostfwd *f = &g_array_index(table->entries, SfHostfwd, i);
+	for (unsigned i = 0; (f = sf_hostfwd_table_nth(table, i)) != NULL; i++) {
 		char host[INET_ADDRSTRLEN], guest[INET_ADDRSTRLEN];
 
 		inet_ntop(AF_INET, &f->host_addr, host, sizeof(host));
@@ -303,8 +381,9 @@ static void add_entries(JsonBuilder *b, const SfHostfwdTable *table)
 
 char *sf_api_reply_list(const SfHostfwdTable *table)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonBuilder) b = json_builder_new_immutable();
 
+	/* both forms on purpose: see sf_api_reply_list() in the header */
 	json_builder_begin_object(b);
 	add_entries(b, table);
 	json_builder_set_member_name(b, "return");

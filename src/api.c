@@ -1,17 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * API socket server.
+ * API socket server (-a PATH), slirp4netns 1.2 compatible.
  *
  * Theory of operation: the listener and every client are non-blocking and
  * polled by the main loop, so a slow, silent or hostile client can never
- * stall the data path. A client's request is complete when it shuts down
- * its write side (Podman does) or as soon as the bytes read so far form one
- * whole JSON value (socat/nc users who wait for the reply); it is then
- * answered once, the reply written as the socket accepts it, and the
- * connection closed. Each client has a deadline; at most API_CLIENTS_MAX
- * are served at once and the listener is not polled while that many are
- * open, so a connection flood queues in the kernel backlog instead of
- * consuming memory here.
+ * stall the data path. Each client gets one request, one reply, then the
+ * connection closes. A request is complete when the client shuts down its
+ * write side (Podman's CloseWrite()) or as soon as the bytes read so far
+ * form one whole JSON value (socat or nc users who wait for the reply).
+ * Such speculative parses only run when new bytes arrived and end in '}',
+ * and at most API_SPECULATIVE_PARSES times per client, so a client
+ * trickling bytes cannot make the loop re-parse its growing buffer without
+ * end; a request is at most SF_API_REQUEST_MAX bytes, which bounds each
+ * parse (under a millisecond). The reply is written as the socket accepts
+ * it, resumed on POLLOUT, then the connection is closed. Every client has
+ * a deadline from accept() on; at most API_CLIENTS_MAX are served at once
+ * and the listener is not polled while that many are open, so a connection
+ * flood waits in the kernel's backlog instead of consuming memory here.
+ *
+ * Semantics follow slirp4netns: ids start at 1 and are never reused; a
+ * failing slirp_add_hostfwd() (port in use, address not local) answers
+ * "bad request: add_hostfwd: slirp_add_hostfwd failed" and records
+ * nothing; remove_hostfwd of an unknown id answers "bad arguments.id".
  */
 #include "config.h"
 
@@ -19,6 +29,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -28,11 +39,13 @@
 #define API_CLIENTS_MAX 16
 #define API_CLIENT_TIMEOUT_MS 5000
 #define API_READ_CHUNK 4096
+#define API_SPECULATIVE_PARSES 8
 
 typedef struct {
-	int fd;
-	GByteArray *req;   /* request bytes so far */
-	char *reply;       /* NULL while reading */
+	int fd;              /* -1: slot closed */
+	GByteArray *req;     /* request bytes so far; NULL once answered */
+	unsigned parses;     /* speculative parses spent */
+	char *reply;         /* NULL while reading */
 	size_t reply_len, reply_off;
 	int64_t deadline_ms;
 } ApiClient;
@@ -45,28 +58,46 @@ struct ApiServer {
 	SfHostfwdTable *fwds;
 	ApiClient clients[API_CLIENTS_MAX];
 	unsigned nclients;
-	bool listener_polled; /* whether the last fill included the listener */
+	/* what the last api_server_fill() appended, for api_server_dispatch() */
+	bool listener_polled;
 	unsigned polled_clients;
 };
+
+/* Removes a stale socket at @path; anything else there is left alone. */
+static int remove_stale_socket(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
 
 int api_server_new(const char *path, Slirp *slirp, struct in_addr guest_default, ApiServer **out)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	ApiServer *api;
+	size_t len;
 	int fd, err;
 
-	if (strlen(path) >= sizeof(addr.sun_path))
+	if (path == NULL || path[0] == '\0' || out == NULL)
+		return -EINVAL;
+	len = strlen(path);
+	if (len >= sizeof(addr.sun_path))
 		return -ENAMETOOLONG;
-	memcpy(addr.sun_path, path, strlen(path) + 1);
+	memcpy(addr.sun_path, path, len + 1);
+	err = remove_stale_socket(path);
+	if (err < 0)
+		return err;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (unlink(path) < 0 && errno != ENOENT) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 16) < 0) {
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    listen(fd, API_CLIENTS_MAX) < 0) {
 		err = -errno;
 		close(fd);
 		return err;
@@ -141,31 +172,48 @@ static char *execute(ApiServer *api, const SfApiRequest *req)
 	return sf_api_reply_error("bad request: unknown execute");
 }
 
+/* Parses the client's request, runs it and queues the reply. */
 static void client_answer(ApiServer *api, ApiClient *c)
 {
 	g_autoptr(GError) error = NULL;
 	SfApiRequest req;
 
-	if (c->req->len > SF_API_REQUEST_MAX)
-		c->reply = sf_api_reply_error("bad request: too large message");
-	else if (!sf_api_parse_request((const char *)c->req->data, c->req->len, api->guest_default,
-				       &req, &error))
-		c->reply = sf_api_reply_error(error->message);
-	else
+	if (sf_api_parse_request((const char *)c->req->data, c->req->len, api->guest_default,
+				 &req, &error)) {
 		c->reply = execute(api, &req);
-	if (error != NULL)
-		g_info("API: refused request: %s", error->message);
+	} else {
+		g_info("API: refused a request of %u bytes: %s", c->req->len, error->message);
+		c->reply = sf_api_reply_error(error->message);
+	}
 	c->reply_len = strlen(c->reply);
 	c->reply_off = 0;
 	g_clear_pointer(&c->req, g_byte_array_unref);
 }
 
+/*
+ * Whether the last byte that is not white space is '}'. Every request we can
+ * carry out is an object, so only then is a speculative parse worth its cost;
+ * anything else is answered on EOF (or dropped at the deadline).
+ */
+static bool ends_with_brace(const GByteArray *buf)
+{
+	for (guint i = buf->len; i > 0; i--) {
+		if (!g_ascii_isspace(buf->data[i - 1]))
+			return buf->data[i - 1] == '}';
+	}
+	return false;
+}
+
+/* Reads what is there without blocking; answers once the request is complete. */
 static void client_read(ApiServer *api, ApiClient *c)
 {
 	uint8_t chunk[API_READ_CHUNK];
+	bool grew = false;
 
-	for (;;) {
-		ssize_t n = read(c->fd, chunk, sizeof(chunk));
+	/* never hold more than one byte past the limit: enough to refuse it */
+	while (c->req->len <= SF_API_REQUEST_MAX) {
+		size_t room = MIN(sizeof(chunk), (size_t)SF_API_REQUEST_MAX + 1 - c->req->len);
+		ssize_t n = read(c->fd, chunk, room);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -180,15 +228,20 @@ static void client_read(ApiServer *api, ApiClient *c)
 			return;
 		}
 		g_byte_array_append(c->req, chunk, (guint)n);
-		if (c->req->len > SF_API_REQUEST_MAX) {
-			client_answer(api, c);
-			return;
-		}
+		grew = true;
 	}
-	if (sf_api_request_complete((const char *)c->req->data, c->req->len))
+	if (c->req->len > SF_API_REQUEST_MAX) {
 		client_answer(api, c);
+		return;
+	}
+	if (grew && c->parses < API_SPECULATIVE_PARSES && ends_with_brace(c->req)) {
+		c->parses++;
+		if (sf_api_request_complete((const char *)c->req->data, c->req->len))
+			client_answer(api, c);
+	}
 }
 
+/* Writes as much of the reply as the socket takes; closes once it is all out. */
 static void client_write(ApiClient *c)
 {
 	while (c->reply_off < c->reply_len) {
@@ -233,18 +286,22 @@ int api_server_fill(ApiServer *api, struct pollfd *fds, int max, int64_t now_ms,
 
 	api->listener_polled = false;
 	api->polled_clients = 0;
+	/* a full house stops polling the listener: new clients wait in the backlog */
 	if (max > 0 && api->nclients < API_CLIENTS_MAX) {
 		fds[n++] = (struct pollfd){ .fd = api->listen_fd, .events = POLLIN };
 		api->listener_polled = true;
 	}
-	for (unsigned i = 0; i < api->nclients && n < max; i++) {
-		ApiClient *c = &api->clients[i];
-		int64_t left = MAX(c->deadline_ms - now_ms, 0);
+	for (unsigned i = 0; i < api->nclients; i++) {
+		const ApiClient *c = &api->clients[i];
+		int64_t left = CLAMP(c->deadline_ms - now_ms, 0, API_CLIENT_TIMEOUT_MS);
 
-		fds[n++] = (struct pollfd){ .fd = c->fd, .events = c->reply ? POLLOUT : POLLIN };
-		api->polled_clients++;
+		/* a client without a slot in @fds still expires on time */
 		if (*timeout_ms < 0 || left < *timeout_ms)
 			*timeout_ms = (int)left;
+		if (n >= max)
+			continue;
+		fds[n++] = (struct pollfd){ .fd = c->fd, .events = c->reply ? POLLOUT : POLLIN };
+		api->polled_clients++;
 	}
 	return n;
 }
@@ -254,34 +311,37 @@ void api_server_dispatch(ApiServer *api, const struct pollfd *fds, int n, int64_
 	int idx = api->listener_polled ? 1 : 0;
 	unsigned i, kept = 0;
 
-	for (i = 0; i < api->polled_clients && idx < n; i++, idx++) {
+	for (i = 0; i < api->polled_clients && i < api->nclients && idx < n; i++, idx++) {
 		ApiClient *c = &api->clients[i];
 		short rev = fds[idx].revents;
 
+		if (fds[idx].fd != c->fd)
+			continue; /* not what fill appended: leave it to the next round */
 		if (rev & POLLNVAL) {
 			client_close(c);
 		} else if (c->reply == NULL && (rev & (POLLIN | POLLHUP | POLLERR))) {
 			client_read(api, c);
+			/* a freshly answered client tries its write at once */
+			if (c->fd >= 0 && c->reply != NULL)
+				client_write(c);
 		} else if (c->reply != NULL && (rev & (POLLOUT | POLLHUP | POLLERR))) {
 			client_write(c);
 		}
-		/* a freshly answered client tries its write at once */
-		if (c->fd >= 0 && c->reply != NULL && c->reply_off == 0)
-			client_write(c);
 	}
 	/* expire clients past their deadline, then compact the array */
 	for (i = 0; i < api->nclients; i++) {
 		ApiClient *c = &api->clients[i];
 
 		if (c->fd >= 0 && now_ms >= c->deadline_ms) {
-			g_info("API: dropping a client that sent no complete request in %d ms",
-			       API_CLIENT_TIMEOUT_MS);
+			g_info("API: dropping a client after %d ms: %s", API_CLIENT_TIMEOUT_MS,
+			       c->reply == NULL ? "no complete request" : "reply not read");
 			client_close(c);
 		}
 		if (c->fd >= 0)
 			api->clients[kept++] = *c;
 	}
 	api->nclients = kept;
-	if (api->listener_polled && (fds[0].revents & POLLIN))
+	if (api->listener_polled && n > 0 && fds[0].fd == api->listen_fd &&
+	    (fds[0].revents & POLLIN))
 		accept_clients(api, now_ms);
 }

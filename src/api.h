@@ -11,9 +11,10 @@ typedef struct ApiServer ApiServer;
 
 /**
  * api_server_new:
- * Listens on the unix socket @path (a stale file there is removed first).
- * @guest_default is the address forwards go to when guest_addr is empty.
- * Returns 0 or -errno.
+ * Listens on the unix socket @path; a stale socket there is removed first,
+ * any other kind of file is left alone (-EEXIST). @guest_default (cidr+100)
+ * is the address forwards go to when guest_addr is empty. @slirp must
+ * outlive the server. Returns 0 and sets *@out, or -errno.
  */
 int api_server_new(const char *path, Slirp *slirp, struct in_addr guest_default, ApiServer **out);
 
@@ -28,5 +29,10 @@ void api_server_free(ApiServer *api);
  */
 int api_server_fill(ApiServer *api, struct pollfd *fds, int max, int64_t now_ms, int *timeout_ms);
 
-/** api_server_dispatch: handles the revents of the @n entries api_server_fill() appended. */
+/**
+ * api_server_dispatch:
+ * Handles the revents of the @n entries the last api_server_fill() appended
+ * (same order), and drops clients whose deadline is past: call it after
+ * every poll, also when poll() timed out.
+ */
 void api_server_dispatch(ApiServer *api, const struct pollfd *fds, int n, int64_t now_ms);

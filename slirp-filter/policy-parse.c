@@ -1,0 +1,1145 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The policy file parser: text in, a validated SfPolicy out, every error with file:line:col.
+ *
+ * Theory of operation: the text is read in one pass, a line at a time.
+ * Each line is checked for NUL bytes and its length, then split into words
+ * (spaces and tabs; a '#' that begins a word starts a comment, so
+ * `upstream 203.0.113.53#5353` keeps its port). The first word selects a
+ * handler; handlers validate their words, write settings into the policy
+ * and append rules, and report problems through add_error() with the
+ * column of the offending word. Nothing stops at the first error: the
+ * parser reports every one (up to SF_POLICY_ERRORS_MAX) so a user fixes a
+ * file in one round. A line with an error adds nothing to the policy.
+ *
+ * Rules are checked against the earlier ones as they arrive. Each distinct
+ * target (a CIDR, `host`, a name, `*.suffix`, `*`) is interned to a small
+ * id; one hash table per action maps (target id, protocols, normalized
+ * port list) to the first rule with that key, which finds duplicates and
+ * exact allow/deny contradictions in O(1). A per-target list of rules
+ * finds allows entirely covered by a deny on the same target (scanning at
+ * most SCAN_MAX entries per target so a pathological file stays linear).
+ * Port lists are sorted and merged before they are stored, so equal lists
+ * compare equal byte for byte.
+ *
+ * Settings that depend on each other (ttl-min <= ttl-max) are checked at
+ * the end. Only a file without errors becomes a policy; it is then handed
+ * to sf_policy_compile() for its lookup structures.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "slirp-filter/policy.h"
+
+#define LINE_LIMIT 4096u          /* bytes per line, without the line end */
+#define WORDS_MAX (LINE_LIMIT / 2 + 1)
+#define UPSTREAMS_MAX 8u
+#define TTL_LIMIT 604800u         /* one week */
+#define GRACE_LIMIT 3600u
+#define LEARNED_MIN 16u
+#define LEARNED_LIMIT (16u * 1024 * 1024)
+#define SCAN_MAX 4096u            /* rules per target examined for coverage */
+#define SHOWN_MAX 64u             /* bytes of a word quoted in a message */
+
+typedef struct {
+	const char *s;
+	uint32_t len;
+	uint32_t col; /* 1-based */
+} Word;
+
+/* Settings that may appear once; their positions feed "already set" and cross checks. */
+enum {
+	SET_MODE,
+	SET_VERSION,
+	SET_TTL_MIN,
+	SET_TTL_MAX,
+	SET_GRACE,
+	SET_DENY_RESPONSE,
+	SET_LEARNED_MAX,
+	SET_FLOWS_MAX,
+	SET_RELOAD_FLOWS,
+	SET_LOG_ALLOWED,
+	SET_N
+};
+
+static const char *const setting_names[SET_N] = {
+	"mode", "version", "dns ttl-min", "dns ttl-max", "dns grace", "dns deny-response",
+	"dns learned-max", "flows max", "reload flows", "log allowed",
+};
+
+typedef struct {
+	uint32_t line, col;
+} Pos;
+
+typedef struct {
+	uint32_t id;
+	GArray *rules; /* uint32_t indices into policy->rules */
+} Target;
+
+typedef struct {
+	const char *filename;
+	SfPolicy *policy;
+	GPtrArray *errors;        /* formatted lines, at most SF_POLICY_ERRORS_MAX */
+	unsigned n_errors;        /* all of them */
+	uint32_t line;
+	uint32_t first_rule_line; /* 0: no rule yet */
+	bool too_new;             /* `version` above ours: unknown keywords are expected */
+	bool too_many_rules;
+	Pos set[SET_N];
+	GHashTable *targets;      /* GBytes target key -> Target */
+	GHashTable *exact[2];     /* per SfAction: GBytes (id, protos, ports) -> rule index + 1 */
+	GArray *scratch;          /* SfPortRange of the rule being parsed */
+	Word words[WORDS_MAX];
+} Parser;
+
+static const char *const keywords[] = {
+	"allow", "deny", "mode", "upstream", "dns", "flows", "reload", "log", "version", NULL,
+};
+static const char *const protocols[] = { "tcp", "udp", "icmp", "any", NULL };
+static const uint8_t protocol_bits[] = { SF_PROTO_TCP, SF_PROTO_UDP, SF_PROTO_ICMP, SF_PROTO_ANY };
+static const char *const modes[] = { "enforce", "audit", NULL };
+static const char *const dns_keys[] = {
+	"ttl-min", "ttl-max", "grace", "deny-response", "learned-max", NULL,
+};
+static const char *const deny_responses[] = { "nxdomain", "refused", NULL };
+static const char *const flows_keys[] = { "max", NULL };
+static const char *const reload_keys[] = { "flows", NULL };
+static const char *const reload_values[] = { "cut", "keep", NULL };
+static const char *const log_keys[] = { "allowed", NULL };
+static const char *const yes_no[] = { "yes", "no", NULL };
+
+/* ---- names ---- */
+
+const char *sf_name_normalize(const char *name, size_t len, char *out)
+{
+	size_t label = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)name[i] >= 0x80)
+			return "non-ASCII name: write it in punycode (xn--...)";
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	if (len == 0)
+		return "empty name";
+	if (len > 253)
+		return "name longer than 253 bytes";
+	for (size_t i = 0; i <= len; i++) {
+		char c = i < len ? name[i] : '.';
+
+		if (c == '.') {
+			if (label == 0)
+				return "empty label (two dots in a row, or a leading dot)";
+			label = 0;
+		} else if (c == '*') {
+			return "'*' is allowed only as a whole first label ('*.example.org') or alone ('*')";
+		} else if (g_ascii_isalnum(c) || c == '-' || c == '_') {
+			if (++label > 63)
+				return "label longer than 63 bytes";
+		} else {
+			return "invalid character in name: only letters, digits, '-' and '_' are allowed";
+		}
+		if (i < len)
+			out[i] = g_ascii_tolower(c);
+	}
+	out[len] = '\0';
+	return NULL;
+}
+
+/* ---- errors ---- */
+
+static void G_GNUC_PRINTF(4, 0) add_error_va(Parser *p, uint32_t line, uint32_t col,
+					     const char *fmt, va_list ap)
+{
+	g_autofree char *msg = NULL;
+
+	if (++p->n_errors > SF_POLICY_ERRORS_MAX)
+		return;
+	msg = g_strdup_vprintf(fmt, ap);
+	g_ptr_array_add(p->errors, g_strdup_printf("%s:%u:%u: %s", p->filename, line, col, msg));
+}
+
+static void G_GNUC_PRINTF(3, 4) add_error(Parser *p, uint32_t col, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	add_error_va(p, p->line, col, fmt, ap);
+	va_end(ap);
+}
+
+static void G_GNUC_PRINTF(4, 5) add_error_at(Parser *p, uint32_t line, uint32_t col,
+					     const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	add_error_va(p, line, col, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * A word made safe to quote: at most SHOWN_MAX bytes (cut on a character
+ * boundary), control bytes as '?', non-ASCII kept only when it is UTF-8.
+ */
+static const char *shown(const char *s, size_t len, char buf[SHOWN_MAX + 4])
+{
+	size_t n = MIN(len, SHOWN_MAX);
+
+	while (n > 0 && n < len && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		buf[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	}
+	buf[n] = '\0';
+	if (!g_utf8_validate(buf, (gssize)n, NULL))
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)buf[i] >= 0x80)
+				buf[i] = '?';
+	if (len > n)
+		memcpy(buf + n, "...", 4);
+	return buf;
+}
+
+/* ---- words ---- */
+
+static bool word_is(const Word *w, const char *s)
+{
+	size_t n = strlen(s);
+
+	return w->len == n && memcmp(w->s, s, n) == 0;
+}
+
+/* The column just past the last word: where a missing word was expected. */
+static uint32_t end_col(const Word *w, unsigned n)
+{
+	return w[n - 1].col + w[n - 1].len;
+}
+
+/* Optimal string alignment distance (a transposition counts as one edit). */
+static unsigned edit_distance(const char *a, size_t la, const char *b, size_t lb)
+{
+	unsigned d[34][34];
+
+	if (la > 32 || lb > 32)
+		return 99;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = (unsigned)i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = (unsigned)j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned cost = a[i - 1] == b[j - 1] ? 0 : 1;
+			unsigned v = MIN(d[i - 1][j] + 1, d[i][j - 1] + 1);
+
+			v = MIN(v, d[i - 1][j - 1] + cost);
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+				v = MIN(v, d[i - 2][j - 2] + 1);
+			d[i][j] = v;
+		}
+	}
+	return d[la][lb];
+}
+
+/* The choice closest to @w within two edits, or NULL. */
+static const char *closest(const Word *w, const char *const *choices)
+{
+	const char *best = NULL;
+	unsigned best_d = 3;
+
+	for (size_t i = 0; choices[i] != NULL; i++) {
+		unsigned dist = edit_distance(w->s, w->len, choices[i], strlen(choices[i]));
+
+		if (dist < best_d) {
+			best_d = dist;
+			best = choices[i];
+		}
+	}
+	return best;
+}
+
+/* "a, b or c" */
+static char *choice_list(const char *const *choices)
+{
+	GString *s = g_string_new(NULL);
+	size_t n = 0;
+
+	while (choices[n] != NULL)
+		n++;
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			g_string_append(s, i + 1 == n ? " or " : ", ");
+		g_string_append(s, choices[i]);
+	}
+	return g_string_free(s, FALSE);
+}
+
+/*
+ * The index of @w in @choices, or -1 after reporting "unknown WHAT 'x'"
+ * with the closest choice or the list of choices.
+ */
+static int choose(Parser *p, const Word *w, const char *what, const char *const *choices)
+{
+	const char *hint;
+	char buf[SHOWN_MAX + 4];
+
+	for (int i = 0; choices[i] != NULL; i++)
+		if (word_is(w, choices[i]))
+			return i;
+	hint = closest(w, choices);
+	if (hint != NULL) {
+		add_error(p, w->col, "unknown %s '%s' (did you mean '%s'?)", what,
+			  shown(w->s, w->len, buf), hint);
+	} else {
+		g_autofree char *list = choice_list(choices);
+
+		add_error(p, w->col, "unknown %s '%s' (expected %s)", what, shown(w->s, w->len, buf),
+			  list);
+	}
+	return -1;
+}
+
+/* TRUE when word @i exists; otherwise reports "missing WHAT after 'previous word'". */
+static bool need(Parser *p, const Word *w, unsigned n, unsigned i, const char *what)
+{
+	char buf[SHOWN_MAX + 4];
+
+	if (i < n)
+		return true;
+	add_error(p, end_col(w, n), "missing %s after '%s'", what,
+		  shown(w[n - 1].s, w[n - 1].len, buf));
+	return false;
+}
+
+/* TRUE when nothing follows word @i - 1; otherwise reports the first extra word. */
+static bool expect_end(Parser *p, const Word *w, unsigned n, unsigned i)
+{
+	char buf[SHOWN_MAX + 4];
+
+	if (i >= n)
+		return true;
+	add_error(p, w[i].col, "unexpected '%s' at the end of the line", shown(w[i].s, w[i].len, buf));
+	return false;
+}
+
+/*
+ * Parses a decimal number of @len digits. FALSE when it is not one; a
+ * number too long to matter reads as UINT64_MAX so range checks reject it.
+ */
+static bool parse_number(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!g_ascii_isdigit(s[i]))
+			return false;
+	if (len > 12) {
+		*out = UINT64_MAX;
+		return true;
+	}
+	for (size_t i = 0; i < len; i++)
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	*out = v;
+	return true;
+}
+
+/* Records that setting @which is given here; reports it when already given. */
+static bool claim(Parser *p, int which, uint32_t col)
+{
+	if (p->set[which].line != 0) {
+		add_error(p, col, "'%s' is already set at line %u", setting_names[which],
+			  p->set[which].line);
+		return false;
+	}
+	p->set[which] = (Pos){ p->line, col };
+	return true;
+}
+
+/* A number setting in [lo, hi]. */
+static bool setting_uint(Parser *p, const Word *w, int which, uint64_t lo, uint64_t hi,
+			 uint32_t *out)
+{
+	char buf[SHOWN_MAX + 4];
+	uint64_t v;
+
+	if (!parse_number(w->s, w->len, &v)) {
+		add_error(p, w->col, "'%s' is not a number ('%s' takes %" G_GUINT64_FORMAT
+			  " to %" G_GUINT64_FORMAT ")", shown(w->s, w->len, buf),
+			  setting_names[which], lo, hi);
+		return false;
+	}
+	if (v < lo || v > hi) {
+		add_error(p, w->col, "'%s' %s is out of range (%" G_GUINT64_FORMAT " to %"
+			  G_GUINT64_FORMAT ")", setting_names[which], shown(w->s, w->len, buf), lo, hi);
+		return false;
+	}
+	*out = (uint32_t)v;
+	return true;
+}
+
+/* ---- settings ---- */
+
+static void parse_mode(Parser *p, const Word *w, unsigned n)
+{
+	int v;
+
+	if (!claim(p, SET_MODE, w[0].col) || !need(p, w, n, 1, "'enforce' or 'audit'"))
+		return;
+	v = choose(p, &w[1], "mode", modes);
+	if (v < 0)
+		return;
+	if (expect_end(p, w, n, 2))
+		p->policy->mode = v == 0 ? SF_MODE_ENFORCE : SF_MODE_AUDIT;
+}
+
+static void parse_version(Parser *p, const Word *w, unsigned n)
+{
+	uint64_t v;
+	char buf[SHOWN_MAX + 4];
+
+	if (p->first_rule_line != 0) {
+		add_error(p, w[0].col, "'version' must come before the first rule (line %u)",
+			  p->first_rule_line);
+		return;
+	}
+	if (!claim(p, SET_VERSION, w[0].col) || !need(p, w, n, 1, "a version number"))
+		return;
+	if (!parse_number(w[1].s, w[1].len, &v) || v == 0) {
+		add_error(p, w[1].col, "'%s' is not a version number (this slirp-filter understands %u)",
+			  shown(w[1].s, w[1].len, buf), SF_POLICY_VERSION);
+		return;
+	}
+	if (v > SF_POLICY_VERSION) {
+		add_error(p, w[1].col, "this policy needs version %s; this slirp-filter understands %u",
+			  shown(w[1].s, w[1].len, buf), SF_POLICY_VERSION);
+		p->too_new = true;
+		return;
+	}
+	expect_end(p, w, n, 2);
+}
+
+/* A port number 1..65535 in @s (a part of the word at column @col). */
+static bool parse_port(Parser *p, const char *s, size_t len, uint32_t col, uint16_t *out)
+{
+	char buf[SHOWN_MAX + 4];
+	uint64_t v;
+
+	if (!parse_number(s, len, &v)) {
+		add_error(p, col, "'%s' is not a port number (1 to 65535)", shown(s, len, buf));
+		return false;
+	}
+	if (v == 0) {
+		add_error(p, col, "port 0 is not valid: ports are 1 to 65535");
+		return false;
+	}
+	if (v > 65535) {
+		add_error(p, col, "port %s is out of range: ports are 1 to 65535", shown(s, len, buf));
+		return false;
+	}
+	*out = (uint16_t)v;
+	return true;
+}
+
+static void parse_upstream(Parser *p, const Word *w, unsigned n)
+{
+	char buf[SHOWN_MAX + 4];
+
+	if (!need(p, w, n, 1, "an address"))
+		return;
+	for (unsigned i = 1; i < n; i++) {
+		const char *hash = memchr(w[i].s, '#', w[i].len);
+		size_t alen = hash ? (size_t)(hash - w[i].s) : w[i].len;
+		char text[INET6_ADDRSTRLEN + 1];
+		uint8_t raw[16];
+		SfUpstream u = { .port = 53 };
+		bool ok = true;
+
+		if (alen < sizeof(text)) {
+			memcpy(text, w[i].s, alen);
+			text[alen] = '\0';
+		} else {
+			text[0] = '\0';
+		}
+		if (inet_pton(AF_INET, text, raw) == 1) {
+			sf_addr_from_ipv4(&u.addr, raw);
+		} else if (inet_pton(AF_INET6, text, raw) == 1) {
+			memcpy(u.addr.b, raw, 16);
+		} else {
+			add_error(p, w[i].col, "'%s' is not an IPv4 or IPv6 address",
+				  shown(w[i].s, alen, buf));
+			ok = false;
+		}
+		if (hash != NULL) {
+			size_t plen = w[i].len - alen - 1;
+			uint32_t pcol = w[i].col + (uint32_t)alen + 1;
+
+			if (plen == 0) {
+				add_error(p, pcol, "missing port after '#' (ADDRESS#PORT)");
+				ok = false;
+			} else if (!parse_port(p, hash + 1, plen, pcol, &u.port)) {
+				ok = false;
+			}
+		}
+		if (!ok)
+			continue;
+		if (p->policy->upstreams->len >= UPSTREAMS_MAX) {
+			add_error(p, w[i].col, "too many upstreams: at most %u", UPSTREAMS_MAX);
+			continue;
+		}
+		g_array_append_val(p->policy->upstreams, u);
+	}
+}
+
+static void parse_dns(Parser *p, const Word *w, unsigned n)
+{
+	SfPolicy *pol = p->policy;
+	g_autofree char *list = choice_list(dns_keys);
+	g_autofree char *what = g_strdup_printf("a setting (%s)", list);
+	unsigned i = 1;
+
+	if (!need(p, w, n, 1, what))
+		return;
+	while (i < n) {
+		int key = choose(p, &w[i], "dns setting", dns_keys);
+		int which, v;
+
+		if (key < 0)
+			return;
+		which = (int[]){ SET_TTL_MIN, SET_TTL_MAX, SET_GRACE, SET_DENY_RESPONSE,
+				 SET_LEARNED_MAX }[key];
+		if (!claim(p, which, w[i].col) || !need(p, w, n, i + 1, "a value"))
+			return;
+		switch (which) {
+		case SET_TTL_MIN:
+			setting_uint(p, &w[i + 1], which, 0, TTL_LIMIT, &pol->ttl_min);
+			break;
+		case SET_TTL_MAX:
+			setting_uint(p, &w[i + 1], which, 0, TTL_LIMIT, &pol->ttl_max);
+			break;
+		case SET_GRACE:
+			setting_uint(p, &w[i + 1], which, 0, GRACE_LIMIT, &pol->grace);
+			break;
+		case SET_LEARNED_MAX:
+			setting_uint(p, &w[i + 1], which, LEARNED_MIN, LEARNED_LIMIT, &pol->learned_max);
+			break;
+		default:
+			v = choose(p, &w[i + 1], "deny-response", deny_responses);
+			if (v >= 0)
+				pol->deny_response = v == 0 ? SF_DNS_DENY_NXDOMAIN : SF_DNS_DENY_REFUSED;
+			break;
+		}
+		i += 2;
+	}
+}
+
+/* `KEYWORD SUBKEY VALUE` settings: flows max N, reload flows cut|keep, log allowed yes|no. */
+static void parse_flows(Parser *p, const Word *w, unsigned n)
+{
+	if (!need(p, w, n, 1, "'max'") || choose(p, &w[1], "flows setting", flows_keys) < 0)
+		return;
+	if (!claim(p, SET_FLOWS_MAX, w[0].col) || !need(p, w, n, 2, "a number"))
+		return;
+	if (setting_uint(p, &w[2], SET_FLOWS_MAX, SF_POLICY_FLOWS_MIN, SF_POLICY_FLOWS_LIMIT,
+			 &p->policy->flows_max))
+		expect_end(p, w, n, 3);
+}
+
+static void parse_reload(Parser *p, const Word *w, unsigned n)
+{
+	int v;
+
+	if (!need(p, w, n, 1, "'flows'") || choose(p, &w[1], "reload setting", reload_keys) < 0)
+		return;
+	if (!claim(p, SET_RELOAD_FLOWS, w[0].col) || !need(p, w, n, 2, "'cut' or 'keep'"))
+		return;
+	v = choose(p, &w[2], "reload flows value", reload_values);
+	if (v >= 0 && expect_end(p, w, n, 3))
+		p->policy->reload_flows = v == 0 ? SF_RELOAD_FLOWS_CUT : SF_RELOAD_FLOWS_KEEP;
+}
+
+static void parse_log(Parser *p, const Word *w, unsigned n)
+{
+	int v;
+
+	if (!need(p, w, n, 1, "'allowed'") || choose(p, &w[1], "log setting", log_keys) < 0)
+		return;
+	if (!claim(p, SET_LOG_ALLOWED, w[0].col) || !need(p, w, n, 2, "'yes' or 'no'"))
+		return;
+	v = choose(p, &w[2], "log allowed value", yes_no);
+	if (v >= 0 && expect_end(p, w, n, 3))
+		p->policy->log_allowed = v == 0;
+}
+
+/* ---- rules ---- */
+
+static gint compare_ranges(gconstpointer a, gconstpointer b)
+{
+	const SfPortRange *x = a, *y = b;
+
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return (x->hi > y->hi) - (x->hi < y->hi);
+}
+
+/* Sorts and merges overlapping or adjacent ranges; the whole range becomes "every port". */
+static void normalize_ports(GArray *ranges)
+{
+	SfPortRange *r = (SfPortRange *)(void *)ranges->data;
+	guint out = 0;
+
+	if (ranges->len == 0)
+		return;
+	g_array_sort(ranges, compare_ranges);
+	for (guint i = 1; i < ranges->len; i++) {
+		if ((uint32_t)r[i].lo <= (uint32_t)r[out].hi + 1) {
+			r[out].hi = MAX(r[out].hi, r[i].hi);
+		} else {
+			r[++out] = r[i];
+		}
+	}
+	g_array_set_size(ranges, out + 1);
+	if (ranges->len == 1 && r[0].lo == 1 && r[0].hi == 65535)
+		g_array_set_size(ranges, 0);
+}
+
+/* Parses "80,443,8000-8080" into p->scratch (normalized). Reports every bad element. */
+static bool parse_port_list(Parser *p, const Word *w)
+{
+	char buf[SHOWN_MAX + 4];
+	uint32_t start = 0;
+	bool ok = true;
+
+	g_array_set_size(p->scratch, 0);
+	while (start <= w->len) {
+		const char *e = w->s + start;
+		const char *comma = memchr(e, ',', w->len - start);
+		uint32_t elen = comma ? (uint32_t)(comma - e) : w->len - start;
+		uint32_t col = w->col + start;
+		const char *dash = memchr(e, '-', elen);
+		SfPortRange r;
+
+		if (elen == 0) {
+			add_error(p, col, "empty entry in port list '%s' (two commas in a row, or a "
+				  "comma at the start or end)", shown(w->s, w->len, buf));
+			ok = false;
+		} else if (dash == NULL) {
+			if (parse_port(p, e, elen, col, &r.lo)) {
+				r.hi = r.lo;
+				g_array_append_val(p->scratch, r);
+			} else {
+				ok = false;
+			}
+		} else {
+			uint32_t llen = (uint32_t)(dash - e), hlen = elen - llen - 1;
+
+			if (llen == 0 || hlen == 0) {
+				add_error(p, col, "incomplete port range '%s' (write FIRST-LAST)",
+					  shown(e, elen, buf));
+				ok = false;
+			} else if (!parse_port(p, e, llen, col, &r.lo) ||
+				   !parse_port(p, dash + 1, hlen, col + llen + 1, &r.hi)) {
+				ok = false;
+			} else if (r.lo > r.hi) {
+				add_error(p, col, "inverted port range %u-%u: write %u-%u", r.lo, r.hi,
+					  r.hi, r.lo);
+				ok = false;
+			} else {
+				g_array_append_val(p->scratch, r);
+			}
+		}
+		start += elen + 1;
+	}
+	if (ok)
+		normalize_ports(p->scratch);
+	return ok;
+}
+
+/* TRUE when the word reads as an address: it has a ':', or only digits, dots and '/'. */
+static bool looks_like_address(const Word *w)
+{
+	bool digit = false;
+
+	if (memchr(w->s, ':', w->len) != NULL)
+		return true;
+	for (uint32_t i = 0; i < w->len; i++) {
+		if (g_ascii_isdigit(w->s[i]))
+			digit = true;
+		else if (w->s[i] != '.' && w->s[i] != '/')
+			return false;
+	}
+	return digit;
+}
+
+static bool parse_target(Parser *p, const Word *w, SfRule *r)
+{
+	char buf[SHOWN_MAX + 4];
+	char out[256];
+	const char *s = w->s, *msg;
+	size_t len = w->len;
+
+	if (word_is(w, "host")) {
+		r->kind = SF_TARGET_HOST;
+		return true;
+	}
+	if (word_is(w, "*")) {
+		r->kind = SF_TARGET_ALL_NAMES;
+		return true;
+	}
+	if (looks_like_address(w)) {
+		g_autoptr(GError) error = NULL;
+		g_autofree char *text = g_strndup(w->s, w->len);
+
+		if (!sf_cidr_parse(text, &r->cidr, &error)) {
+			add_error(p, w->col, "%s", error->message);
+			return false;
+		}
+		r->kind = SF_TARGET_CIDR;
+		return true;
+	}
+	r->kind = SF_TARGET_NAME;
+	if (len >= 2 && s[0] == '*' && s[1] == '.') {
+		r->kind = SF_TARGET_SUFFIX;
+		s += 2;
+		len -= 2;
+	}
+	msg = sf_name_normalize(s, len, out);
+	if (msg != NULL) {
+		add_error(p, w->col, "name '%s': %s", shown(w->s, w->len, buf), msg);
+		return false;
+	}
+	r->name = g_strdup(out);
+	return true;
+}
+
+static GBytes *target_key(const SfRule *r)
+{
+	GByteArray *b = g_byte_array_new();
+	uint8_t kind = (uint8_t)r->kind;
+
+	g_byte_array_append(b, &kind, 1);
+	if (r->kind == SF_TARGET_CIDR) {
+		g_byte_array_append(b, r->cidr.prefix.b, 16);
+		g_byte_array_append(b, &r->cidr.len, 1);
+	} else if (r->name != NULL) {
+		g_byte_array_append(b, (const guint8 *)r->name, (guint)strlen(r->name));
+	}
+	return g_byte_array_free_to_bytes(b);
+}
+
+/* TRUE when deny rule @d matches every packet allow rule @a would match. */
+static bool deny_covers(const SfPolicy *pol, const SfRule *d, const SfRule *a)
+{
+	const SfPortRange *dp = &g_array_index(pol->ports, SfPortRange, d->ports_first);
+	const SfPortRange *ap = &g_array_index(pol->ports, SfPortRange, a->ports_first);
+	uint32_t j = 0;
+
+	if ((a->protos & ~d->protos) != 0)
+		return false;
+	if (d->ports_count == 0)
+		return true;
+	if (a->ports_count == 0)
+		return false;
+	for (uint32_t i = 0; i < a->ports_count; i++) {
+		while (j < d->ports_count && dp[j].hi < ap[i].lo)
+			j++;
+		if (j == d->ports_count || dp[j].lo > ap[i].lo || dp[j].hi < ap[i].hi)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Checks @r (ports in p->scratch, not yet stored) against the earlier
+ * rules and stores it. FALSE (after reporting) for a duplicate or a
+ * contradiction.
+ */
+static bool add_rule(Parser *p, SfRule *r)
+{
+	SfPolicy *pol = p->policy;
+	SfRule *rules = (SfRule *)(void *)pol->rules->data;
+	uint32_t idx = pol->rules->len, other = r->action == SF_ACTION_ALLOW;
+	g_autoptr(GBytes) tkey = target_key(r);
+	Target *t = g_hash_table_lookup(p->targets, tkey);
+	GByteArray *kb;
+	g_autoptr(GBytes) ekey = NULL;
+	gpointer hit;
+
+	if (t == NULL) {
+		t = g_new0(Target, 1);
+		t->id = g_hash_table_size(p->targets);
+		t->rules = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+		g_hash_table_insert(p->targets, g_bytes_ref(tkey), t);
+	}
+	kb = g_byte_array_sized_new(5 + p->scratch->len * 4);
+	g_byte_array_append(kb, (const guint8 *)&t->id, 4);
+	g_byte_array_append(kb, &r->protos, 1);
+	g_byte_array_append(kb, (const guint8 *)p->scratch->data, p->scratch->len * 4);
+	ekey = g_byte_array_free_to_bytes(kb);
+
+	hit = g_hash_table_lookup(p->exact[r->action], ekey);
+	if (hit != NULL) {
+		add_error(p, r->col, "duplicate of the rule at line %u",
+			  rules[GPOINTER_TO_UINT(hit) - 1].line);
+		return false;
+	}
+	r->ports_first = pol->ports->len;
+	r->ports_count = p->scratch->len;
+	g_array_append_vals(pol->ports, p->scratch->data, p->scratch->len);
+
+	hit = g_hash_table_lookup(p->exact[other], ekey);
+	for (uint32_t i = 0; hit == NULL && i < MIN(t->rules->len, SCAN_MAX); i++) {
+		uint32_t k = g_array_index(t->rules, uint32_t, i);
+
+		if (rules[k].action == r->action)
+			continue;
+		if (r->action == SF_ACTION_ALLOW ? deny_covers(pol, &rules[k], r)
+						 : deny_covers(pol, r, &rules[k]))
+			hit = GUINT_TO_POINTER(k + 1);
+	}
+	if (hit != NULL) {
+		uint32_t line = rules[GPOINTER_TO_UINT(hit) - 1].line;
+
+		if (r->action == SF_ACTION_ALLOW)
+			add_error(p, r->col, "contradicts the rule at line %u: deny wins, so this "
+				  "allow never applies", line);
+		else
+			add_error(p, r->col, "contradicts the rule at line %u: deny wins, so that "
+				  "allow never applies", line);
+		g_array_set_size(pol->ports, r->ports_first);
+		return false;
+	}
+	g_hash_table_insert(p->exact[r->action], g_steal_pointer(&ekey), GUINT_TO_POINTER(idx + 1));
+	g_array_append_val(t->rules, idx);
+	g_array_append_val(pol->rules, *r);
+	return true;
+}
+
+/* allow|deny PROTO to TARGET [port LIST] */
+static void parse_rule(Parser *p, const Word *w, unsigned n)
+{
+	char buf[SHOWN_MAX + 4];
+	SfRule r = { 0 };
+	unsigned i;
+	int proto;
+	bool ok = true;
+
+	r.action = word_is(&w[0], "allow") ? SF_ACTION_ALLOW : SF_ACTION_DENY;
+	r.line = p->line;
+	r.col = w[0].col;
+	if (p->first_rule_line == 0)
+		p->first_rule_line = p->line;
+
+	if (n < 2 || word_is(&w[1], "to")) {
+		add_error(p, n < 2 ? end_col(w, n) : w[1].col,
+			  "missing protocol: write '%s tcp|udp|icmp|any to TARGET'",
+			  shown(w[0].s, w[0].len, buf));
+		return;
+	}
+	proto = choose(p, &w[1], "protocol", protocols);
+	if (proto < 0)
+		ok = false;
+	else
+		r.protos = protocol_bits[proto];
+
+	if (n < 3 || word_is(&w[2], "port")) {
+		add_error(p, n < 3 ? end_col(w, n) : w[2].col,
+			  "missing 'to TARGET'; to allow every address write 'to 0.0.0.0/0' and "
+			  "'to ::/0' explicitly");
+		return;
+	}
+	if (!word_is(&w[2], "to")) {
+		add_error(p, w[2].col, "missing 'to' before '%s'", shown(w[2].s, w[2].len, buf));
+		return;
+	}
+	if (n < 4 || word_is(&w[3], "port")) {
+		add_error(p, n < 4 ? end_col(w, n) : w[3].col,
+			  "missing target after 'to' (an address, CIDR, 'host' or a name)");
+		return;
+	}
+	if (!parse_target(p, &w[3], &r))
+		ok = false;
+
+	g_array_set_size(p->scratch, 0);
+	i = 4;
+	if (i < n && word_is(&w[i], "port")) {
+		if (!need(p, w, n, i + 1, "a port list (80, 8000-8080 or 80,443)")) {
+			ok = false;
+		} else if (!parse_port_list(p, &w[i + 1])) {
+			ok = false;
+		}
+		if (r.protos == SF_PROTO_ICMP) {
+			add_error(p, w[i].col, "'port' with icmp: ICMP has no ports");
+			ok = false;
+		} else if (r.protos == SF_PROTO_ANY) {
+			r.protos = SF_PROTO_TCP | SF_PROTO_UDP; /* icmp has no ports */
+		}
+		i += 2;
+	}
+	if (i < n) {
+		uint64_t v;
+		bool numeric = parse_number(w[i].s, w[i].len, &v) || w[i].s[0] == ',';
+
+		if (numeric && i == 4)
+			add_error(p, w[i].col, "unexpected '%s' after the target (did you mean "
+				  "'port %s'?)", shown(w[i].s, w[i].len, buf), shown(w[i].s, w[i].len, buf));
+		else if (numeric)
+			add_error(p, w[i].col, "unexpected '%s' after the port list (write the list "
+				  "without spaces, e.g. 80,443)", shown(w[i].s, w[i].len, buf));
+		else
+			add_error(p, w[i].col, "unexpected '%s' at the end of the rule",
+				  shown(w[i].s, w[i].len, buf));
+		ok = false;
+	}
+	if (ok && p->policy->rules->len >= SF_POLICY_RULES_MAX) {
+		p->too_many_rules = true;
+		ok = false;
+	}
+	if (!ok || !add_rule(p, &r))
+		g_free(r.name);
+}
+
+/* ---- lines ---- */
+
+static void parse_line(Parser *p, const char *s, size_t len)
+{
+	Word *w = p->words;
+	unsigned n = 0;
+	size_t i = 0;
+	int kw;
+
+	while (i < len) {
+		size_t start;
+
+		while (i < len && (s[i] == ' ' || s[i] == '\t'))
+			i++;
+		if (i >= len || s[i] == '#')
+			break;
+		start = i;
+		while (i < len && s[i] != ' ' && s[i] != '\t')
+			i++;
+		w[n++] = (Word){ s + start, (uint32_t)(i - start), (uint32_t)start + 1 };
+	}
+	if (n == 0)
+		return;
+	if (p->too_new) {
+		for (kw = 0; keywords[kw] != NULL; kw++)
+			if (word_is(&w[0], keywords[kw]))
+				break;
+		if (keywords[kw] == NULL)
+			return; /* a newer keyword: the version error already explains it */
+	}
+	kw = choose(p, &w[0], "keyword", keywords);
+	switch (kw) {
+	case 0:
+	case 1:
+		parse_rule(p, w, n);
+		break;
+	case 2:
+		parse_mode(p, w, n);
+		break;
+	case 3:
+		parse_upstream(p, w, n);
+		break;
+	case 4:
+		parse_dns(p, w, n);
+		break;
+	case 5:
+		parse_flows(p, w, n);
+		break;
+	case 6:
+		parse_reload(p, w, n);
+		break;
+	case 7:
+		parse_log(p, w, n);
+		break;
+	case 8:
+		parse_version(p, w, n);
+		break;
+	default:
+		break;
+	}
+}
+
+static void target_free(gpointer data)
+{
+	Target *t = data;
+
+	g_array_unref(t->rules);
+	g_free(t);
+}
+
+static SfPolicy *policy_new_empty(const char *source)
+{
+	SfPolicy *pol = g_new0(SfPolicy, 1);
+
+	pol->source = g_strdup(source);
+	pol->mode = SF_MODE_ENFORCE;
+	pol->rules = g_array_new(FALSE, FALSE, sizeof(SfRule));
+	pol->ports = g_array_new(FALSE, FALSE, sizeof(SfPortRange));
+	pol->upstreams = g_array_new(FALSE, FALSE, sizeof(SfUpstream));
+	pol->ttl_min = SF_POLICY_DEFAULT_TTL_MIN;
+	pol->ttl_max = SF_POLICY_DEFAULT_TTL_MAX;
+	pol->grace = SF_POLICY_DEFAULT_GRACE;
+	pol->deny_response = SF_DNS_DENY_NXDOMAIN;
+	pol->flows_max = SF_POLICY_DEFAULT_FLOWS_MAX;
+	pol->learned_max = SF_POLICY_DEFAULT_LEARNED_MAX;
+	pol->reload_flows = SF_RELOAD_FLOWS_CUT;
+	pol->log_allowed = true;
+	return pol;
+}
+
+SfPolicy *sf_policy_parse(const char *text, size_t len, const char *filename, GError **error)
+{
+	g_autoptr(SfPolicy) pol = NULL;
+	g_autofree Parser *p = NULL;
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+	const char *pos = text, *end = text + len;
+
+	if (filename == NULL)
+		filename = "policy";
+	if (len > SF_POLICY_FILE_MAX) {
+		g_set_error(error, SF_POLICY_ERROR, SF_POLICY_ERROR_LIMIT,
+			    "%s: larger than %u bytes", filename, SF_POLICY_FILE_MAX);
+		return NULL;
+	}
+	pol = policy_new_empty(filename);
+	p = g_new0(Parser, 1);
+	p->filename = filename;
+	p->policy = pol;
+	p->errors = errors;
+	p->targets = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
+					   (GDestroyNotify)g_bytes_unref, target_free);
+	for (int a = 0; a < 2; a++)
+		p->exact[a] = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
+						    (GDestroyNotify)g_bytes_unref, NULL);
+	p->scratch = g_array_new(FALSE, FALSE, sizeof(SfPortRange));
+
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		pos += 3; /* a UTF-8 byte order mark */
+	while (pos < end && !p->too_many_rules) {
+		const char *nl = memchr(pos, '\n', (size_t)(end - pos));
+		size_t ll = (size_t)((nl ? nl : end) - pos);
+		const char *nul;
+
+		p->line++;
+		if (ll > 0 && pos[ll - 1] == '\r')
+			ll--;
+		nul = memchr(pos, '\0', ll);
+		if (nul != NULL)
+			add_error(p, (uint32_t)(nul - pos) + 1, "NUL byte in the file");
+		else if (ll > LINE_LIMIT)
+			add_error(p, LINE_LIMIT + 1, "line longer than %u bytes", LINE_LIMIT);
+		else
+			parse_line(p, pos, ll);
+		pos = nl ? nl + 1 : end;
+	}
+
+	if (!p->too_many_rules && pol->ttl_min > pol->ttl_max) {
+		Pos mn = p->set[SET_TTL_MIN], mx = p->set[SET_TTL_MAX];
+		Pos at = (mn.line > mx.line || (mn.line == mx.line && mn.col > mx.col)) ? mn : mx;
+
+		add_error_at(p, at.line, at.col, "ttl-min %u is greater than ttl-max %u",
+			     pol->ttl_min, pol->ttl_max);
+	}
+
+	g_hash_table_destroy(p->targets);
+	g_hash_table_destroy(p->exact[0]);
+	g_hash_table_destroy(p->exact[1]);
+	g_array_unref(p->scratch);
+
+	if (p->too_many_rules) {
+		g_set_error(error, SF_POLICY_ERROR, SF_POLICY_ERROR_LIMIT,
+			    "%s:%u: more than %u rules", filename, p->line, SF_POLICY_RULES_MAX);
+		return NULL;
+	}
+	if (p->n_errors > 0) {
+		GString *msg = g_string_new(NULL);
+
+		for (guint i = 0; i < errors->len; i++) {
+			if (i > 0)
+				g_string_append_c(msg, '\n');
+			g_string_append(msg, g_ptr_array_index(errors, i));
+		}
+		if (p->n_errors > SF_POLICY_ERRORS_MAX) {
+			unsigned more = p->n_errors - SF_POLICY_ERRORS_MAX;
+
+			g_string_append_printf(msg, "\n... and %u more error%s", more,
+					       more == 1 ? "" : "s");
+		}
+		g_set_error_literal(error, SF_POLICY_ERROR, SF_POLICY_ERROR_SYNTAX, msg->str);
+		g_string_free(msg, TRUE);
+		return NULL;
+	}
+	if (!sf_policy_compile(pol, error))
+		return NULL;
+	return g_steal_pointer(&pol);
+}
+
+SfPolicy *sf_policy_load_file(const char *path, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+	g_autofree char *text = NULL;
+	gsize len = 0;
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		int e = errno;
+
+		g_set_error(error, SF_POLICY_ERROR, SF_POLICY_ERROR_IO, "%s: %s", path, g_strerror(e));
+		return NULL;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		g_set_error(error, SF_POLICY_ERROR, SF_POLICY_ERROR_IO, "%s: is a directory", path);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		g_set_error(error, SF_POLICY_ERROR, SF_POLICY_ERROR_IO, "%s: not a regular file", path);
+		return NULL;
+	}
+	if ((uint64_t)st.st_size > SF_POLICY_FILE_MAX) {
+		g_set_error(error, SF_POLICY_ERROR, SF_POLICY_ERROR_LIMIT,
+			    "%s: larger than %u bytes", path, SF_POLICY_FILE_MAX);
+		return NULL;
+	}
+	if (!g_file_get_contents(path, &text, &len, &local)) {
+		/* glib says "Failed to open file “PATH”: REASON": keep the reason */
+		const char *reason = strrchr(local->message, ':');
+
+		g_set_error(error, SF_POLICY_ERROR, SF_POLICY_ERROR_IO, "%s: %s", path,
+			    reason ? reason + 2 : local->message);
+		return NULL;
+	}
+	return sf_policy_parse(text, len, path, error);
+}
+
+char *sf_policy_summary(const SfPolicy *policy)
+{
+	unsigned allow = 0, deny = 0, names = 0, n = policy->rules->len;
+	unsigned up = policy->upstreams->len;
+	g_autofree char *upstreams = NULL;
+
+	for (unsigned i = 0; i < n; i++) {
+		const SfRule *r = &g_array_index(policy->rules, SfRule, i);
+
+		if (r->action == SF_ACTION_ALLOW)
+			allow++;
+		else
+			deny++;
+		if (r->kind == SF_TARGET_NAME || r->kind == SF_TARGET_SUFFIX ||
+		    r->kind == SF_TARGET_ALL_NAMES)
+			names++;
+	}
+	upstreams = up == 0 ? g_strdup("the host's resolvers")
+			    : g_strdup_printf("%u upstream%s", up, up == 1 ? "" : "s");
+	return g_strdup_printf("%s: %u rule%s (%u allow, %u deny; %u name rule%s), mode %s, %s",
+			       policy->source ? policy->source : "policy", n, n == 1 ? "" : "s",
+			       allow, deny, names, names == 1 ? "" : "s",
+			       policy->mode == SF_MODE_AUDIT ? "audit" : "enforce", upstreams);
+}

@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests: CIDR/MTU/MAC/fd parsing and the frame verdict seam. */
+/* Unit tests: CIDR/MTU/MAC/fd parsing of the command line. */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <string.h>
 
 #include "slirp-filter/netconfig.h"
-#include "slirp-filter/verdict.h"
 
 static void assert_addr(struct in_addr a, const char *expected)
 {
@@ -125,20 +124,6 @@ static void test_fd(void)
 	g_assert_false(sf_netconfig_parse_fd("", &fd, NULL));
 }
 
-static void test_verdict_seam(void)
-{
-	SfVerdictCounters c = { 0 };
-	uint8_t frame[60] = { 0 };
-
-	g_assert_cmpint(sf_verdict_frame(&c, frame, sizeof(frame)), ==, SF_VERDICT_PASS);
-	g_assert_cmpint(sf_verdict_frame(&c, frame, 14), ==, SF_VERDICT_PASS);
-	g_assert_cmpint(sf_verdict_frame(&c, frame, 13), ==, SF_VERDICT_DROP);
-	g_assert_cmpint(sf_verdict_frame(&c, NULL, 0), ==, SF_VERDICT_DROP);
-	g_assert_cmpuint(c.frames_passed, ==, 2);
-	g_assert_cmpuint(c.frames_dropped, ==, 2);
-	g_assert_cmpuint(c.frames_runt, ==, 2);
-}
-
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -148,6 +133,5 @@ int main(int argc, char **argv)
 	g_test_add_func("/netconfig/mtu", test_mtu);
 	g_test_add_func("/netconfig/mac", test_mac);
 	g_test_add_func("/netconfig/fd", test_fd);
-	g_test_add_func("/verdict/seam", test_verdict_seam);
 	return g_test_run();
 }

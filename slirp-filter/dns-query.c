@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The resolver's front door: checks each query from the container and
+ * either refuses it with a finished reply or lets it go upstream.
+ *
+ * Theory of operation: the container's only resolver is this process, so a
+ * name reaches an upstream server only through sf_dns_query_check() saying
+ * FORWARD. A message that cannot be answered at all (under 12 bytes, or a
+ * response rather than a query) is dropped. Everything else gets an answer,
+ * built with ldns from the parsed query so the client's id, RD bit, EDNS
+ * presence and the question exactly as asked (0x20 letter case) come back:
+ * opcode other than QUERY -> NOTIMP; unparseable -> FORMERR; not exactly
+ * one question -> FORMERR; a name that is not letters/digits/'-'/'_' labels
+ * (IDN must arrive as xn-- punycode, which it always does on the wire), over
+ * 253 characters or with a label over 63 -> FORMERR;
+ * use-application-dns.net and its subdomains -> NXDOMAIN (the DoH canary:
+ * browsers then keep using this resolver); ANY, AXFR, IXFR and the other
+ * meta types -> REFUSED; a class other than IN -> REFUSED. Then the policy:
+ * the lower-case name without its final dot is matched against the name
+ * rules; a deny rule wins over any allow, and a name no allow rule matches
+ * (a random subdomain of an exact name included) gets the policy's deny
+ * response, NXDOMAIN or REFUSED, and is never forwarded. Only names with at
+ * least one matching allow rule and no deny rule are forwarded; the query
+ * keeps those rules so the addresses of the answer are learned under them.
+ * In audit mode the policy step only records what enforce mode would have
+ * done (q->reason) and forwards. The upstream query carries the name in the
+ * client's case, RD, and EDNS with a 1232-byte UDP size; the CNAME and
+ * rebinding rules that apply to its answer are in dns-answer.c.
+ */
+#include <string.h>
+
+#include "slirp-filter/dns.h"
+#include "dns-private.h"
+
+#define CANARY "use-application-dns.net"
+
+const char *sf_dns_reason_name(SfDnsReason reason)
+{
+	static const char *const names[SF_DNS_REASON_N] = {
+		[SF_DNS_REASON_NONE] = "none",
+		[SF_DNS_REASON_NOT_ALLOWED] = "not-allowed",
+		[SF_DNS_REASON_DENIED_BY_RULE] = "denied-by-rule",
+		[SF_DNS_REASON_ANY] = "any-refused",
+		[SF_DNS_REASON_ZONE_TRANSFER] = "zone-transfer",
+		[SF_DNS_REASON_META_TYPE] = "meta-type",
+		[SF_DNS_REASON_BAD_CLASS] = "bad-class",
+		[SF_DNS_REASON_MALFORMED] = "malformed",
+		[SF_DNS_REASON_QDCOUNT] = "bad-qdcount",
+		[SF_DNS_REASON_OPCODE] = "bad-opcode",
+		[SF_DNS_REASON_TOO_LONG] = "too-long",
+		[SF_DNS_REASON_BAD_NAME] = "bad-name",
+		[SF_DNS_REASON_CANARY] = "canary",
+		[SF_DNS_REASON_SHORT] = "short",
+		[SF_DNS_REASON_RESPONSE] = "response",
+		[SF_DNS_REASON_WRONG_ID] = "wrong-id",
+		[SF_DNS_REASON_NOT_RESPONSE] = "not-response",
+		[SF_DNS_REASON_WRONG_QUESTION] = "wrong-question",
+		[SF_DNS_REASON_UPSTREAM_MALFORMED] = "upstream-malformed",
+		[SF_DNS_REASON_UPSTREAM_TRUNCATED] = "upstream-truncated",
+		[SF_DNS_REASON_CNAME_DENIED] = "cname-denied",
+		[SF_DNS_REASON_CNAME_LOOP] = "cname-loop",
+		[SF_DNS_REASON_CNAME_TOO_LONG] = "cname-too-long",
+		[SF_DNS_REASON_CNAME_BAD_NAME] = "cname-bad-name",
+		[SF_DNS_REASON_UPSTREAM_FAILED] = "upstream-failed",
+	};
+
+	return (unsigned)reason < SF_DNS_REASON_N ? names[reason] : "unknown";
+}
+
+const char *sf_dns_type_name(uint16_t qtype, char *buf, size_t size)
+{
+	const ldns_rr_descriptor *d;
+
+	switch (qtype) {
+	case LDNS_RR_TYPE_IXFR:
+		return "IXFR";
+	case LDNS_RR_TYPE_AXFR:
+		return "AXFR";
+	case LDNS_RR_TYPE_MAILB:
+		return "MAILB";
+	case LDNS_RR_TYPE_MAILA:
+		return "MAILA";
+	case LDNS_RR_TYPE_ANY:
+		return "ANY";
+	default:
+		break;
+	}
+	d = ldns_rr_descript(qtype);
+	if (d != NULL && d->_type == qtype && d->_name != NULL)
+		return d->_name;
+	if (buf == NULL || size == 0)
+		return "TYPE?";
+	g_snprintf(buf, size, "TYPE%u", qtype);
+	return buf;
+}
+
+/* ---- shared reply helpers (declared in dns-private.h) ---- */
+
+ldns_rdf *sf_dns_q_dname(const SfDnsQuery *q)
+{
+	if (q->norm[0] == '\0')
+		return NULL;
+	return ldns_dname_new_frm_str(q->name);
+}
+
+ldns_rr *sf_dns_q_question(const SfDnsQuery *q)
+{
+	ldns_rdf *owner = sf_dns_q_dname(q);
+	ldns_rr *rr;
+
+	if (owner == NULL)
+		return NULL;
+	rr = ldns_rr_new();
+	if (rr == NULL) {
+		ldns_rdf_deep_free(owner);
+		return NULL;
+	}
+	ldns_rr_set_owner(rr, owner);
+	ldns_rr_set_type(rr, (ldns_rr_type)q->qtype);
+	ldns_rr_set_class(rr, (ldns_rr_class)q->qclass);
+	ldns_rr_set_question(rr, true);
+	return rr;
+}
+
+ldns_pkt *sf_dns_reply_new(const SfDnsQuery *q, uint8_t rcode, ldns_rr *question)
+{
+	ldns_pkt *p = ldns_pkt_new();
+
+	if (p == NULL) {
+		ldns_rr_free(question);
+		return NULL;
+	}
+	ldns_pkt_set_id(p, q->id);
+	ldns_pkt_set_qr(p, true);
+	ldns_pkt_set_ra(p, true);
+	ldns_pkt_set_rd(p, q->rd);
+	ldns_pkt_set_opcode(p, (ldns_pkt_opcode)q->opcode);
+	ldns_pkt_set_rcode(p, rcode);
+	if (question != NULL && !ldns_pkt_push_rr(p, LDNS_SECTION_QUESTION, question)) {
+		ldns_rr_free(question);
+		ldns_pkt_free(p);
+		return NULL;
+	}
+	if (q->edns)
+		ldns_pkt_set_edns_udp_size(p, SF_DNS_EDNS_SIZE);
+	return p;
+}
+
+bool sf_dns_pkt_to_buf(const ldns_pkt *pkt, uint8_t *buf, size_t size, size_t *len)
+{
+	uint8_t *wire = NULL;
+	size_t n = 0;
+	bool ok;
+
+	if (ldns_pkt2wire(&wire, pkt, &n) != LDNS_STATUS_OK || wire == NULL) {
+		free(wire);
+		return false;
+	}
+	ok = n <= size;
+	if (ok) {
+		memcpy(buf, wire, n);
+		*len = n;
+	}
+	free(wire);
+	return ok;
+}
+
+/* ---- the check ---- */
+
+/* Reads the question name of @owner into q->name and q->norm; returns a FORMERR reason or NONE. */
+static SfDnsReason read_name(const ldns_rdf *owner, SfDnsQuery *q)
+{
+	char *text = ldns_rdf2str(owner);
+	size_t n, label = 0;
+	SfDnsReason reason = SF_DNS_REASON_NONE;
+
+	if (text == NULL)
+		return SF_DNS_REASON_MALFORMED;
+	n = strlen(text);
+	if (n == 1 && text[0] == '.') { /* the root */
+		strcpy(q->name, ".");
+		free(text);
+		return SF_DNS_REASON_NONE;
+	}
+	if (n > 0 && text[n - 1] == '.')
+		n--;
+	g_strlcpy(q->name, text, MIN(n + 1, sizeof(q->name)));
+	/* ldns escapes every byte outside presentation text ("\." "\032"), so a
+	 * backslash or any other character than LDH, '_' and the dots is a fault */
+	for (size_t i = 0; i < n && reason == SF_DNS_REASON_NONE; i++) {
+		char c = text[i];
+
+		if (c == '.')
+			label = 0;
+		else if (!(g_ascii_isalnum(c) || c == '-' || c == '_'))
+			reason = SF_DNS_REASON_BAD_NAME;
+		else if (++label > 63)
+			reason = SF_DNS_REASON_TOO_LONG;
+	}
+	if (reason == SF_DNS_REASON_NONE && n > SF_DNS_NAME_MAX)
+		reason = SF_DNS_REASON_TOO_LONG;
+	if (reason == SF_DNS_REASON_NONE && sf_name_normalize(text, n, q->norm) != NULL)
+		reason = SF_DNS_REASON_BAD_NAME;
+	if (reason != SF_DNS_REASON_NONE)
+		q->norm[0] = '\0';
+	free(text);
+	return reason;
+}
+
+static bool is_canary(const char *norm)
+{
+	size_t n = strlen(norm), c = strlen(CANARY);
+
+	return strcmp(norm, CANARY) == 0 || (n > c && norm[n - c - 1] == '.' && strcmp(norm + n - c, CANARY) == 0);
+}
+
+static SfDnsReason qtype_reason(uint16_t qtype)
+{
+	switch (qtype) {
+	case LDNS_RR_TYPE_ANY:
+		return SF_DNS_REASON_ANY;
+	case LDNS_RR_TYPE_AXFR:
+	case LDNS_RR_TYPE_IXFR:
+		return SF_DNS_REASON_ZONE_TRANSFER;
+	case 0:
+	case LDNS_RR_TYPE_OPT:
+		return SF_DNS_REASON_META_TYPE;
+	default:
+		/* 128-255: meta and query types (TKEY, TSIG, MAILA, MAILB, ...) */
+		return qtype >= 128 && qtype <= 255 ? SF_DNS_REASON_META_TYPE : SF_DNS_REASON_NONE;
+	}
+}
+
+/* Writes the refusal of @q with @rcode (and @question, taken over) into the caller's buffer. */
+static SfDnsVerdict refuse(SfDnsQuery *q, SfDnsReason reason, uint8_t rcode, ldns_rr *question,
+			   uint8_t *reply, size_t reply_size, size_t *reply_len)
+{
+	g_autoptr(ldns_pkt) p = sf_dns_reply_new(q, rcode, question);
+
+	q->reason = reason;
+	q->rcode = rcode;
+	if (p == NULL || !sf_dns_pkt_to_buf(p, reply, reply_size, reply_len)) {
+		*reply_len = 0;
+		return SF_DNS_QUERY_DROP; /* out of memory or a too small buffer: nothing to send */
+	}
+	return SF_DNS_QUERY_REFUSE;
+}
+
+SfDnsVerdict sf_dns_query_check(const uint8_t *msg, size_t len, bool tcp, const SfPolicy *policy,
+				SfDnsQuery *q, uint8_t *reply, size_t reply_size, size_t *reply_len)
+{
+	g_autoptr(ldns_pkt) pkt = NULL;
+	ldns_status status;
+	const ldns_rr *question;
+	SfDnsReason reason;
+	uint8_t deny_rcode;
+
+	memset(q, 0, sizeof(*q));
+	q->deny_rule = -1;
+	q->udp_size = SF_DNS_UDP_MIN;
+	q->tcp = tcp;
+	q->match.deny_rule = -1;
+	*reply_len = 0;
+
+	if (msg == NULL || len < SF_DNS_HEADER_LEN) {
+		q->reason = SF_DNS_REASON_SHORT;
+		return SF_DNS_QUERY_DROP;
+	}
+	q->id = LDNS_ID_WIRE(msg);
+	q->rd = LDNS_RD_WIRE(msg) != 0;
+	q->opcode = LDNS_OPCODE_WIRE(msg);
+	if (LDNS_QR_WIRE(msg)) {
+		q->reason = SF_DNS_REASON_RESPONSE;
+		return SF_DNS_QUERY_DROP;
+	}
+
+	status = len <= SF_DNS_MSG_MAX ? ldns_wire2pkt(&pkt, msg, len) : LDNS_STATUS_PACKET_OVERFLOW;
+	if (status == LDNS_STATUS_OK && ldns_pkt_edns(pkt)) {
+		q->edns = true;
+		q->udp_size = (uint16_t)CLAMP(ldns_pkt_edns_udp_size(pkt), SF_DNS_UDP_MIN,
+					      SF_DNS_UDP_CLIENT_MAX);
+	}
+	if (q->opcode != LDNS_PACKET_QUERY)
+		return refuse(q, SF_DNS_REASON_OPCODE, SF_DNS_RCODE_NOTIMP, NULL, reply, reply_size,
+			      reply_len);
+	if (status != LDNS_STATUS_OK) {
+		reason = status == LDNS_STATUS_DOMAINNAME_OVERFLOW || status == LDNS_STATUS_LABEL_OVERFLOW
+				 ? SF_DNS_REASON_TOO_LONG
+				 : SF_DNS_REASON_MALFORMED;
+		return refuse(q, reason, SF_DNS_RCODE_FORMERR, NULL, reply, reply_size, reply_len);
+	}
+	if (ldns_pkt_qdcount(pkt) != 1 || ldns_rr_list_rr_count(ldns_pkt_question(pkt)) != 1)
+		return refuse(q, SF_DNS_REASON_QDCOUNT, SF_DNS_RCODE_FORMERR, NULL, reply, reply_size,
+			      reply_len);
+
+	question = ldns_rr_list_rr(ldns_pkt_question(pkt), 0);
+	q->qtype = (uint16_t)ldns_rr_get_type(question);
+	q->qclass = (uint16_t)ldns_rr_get_class(question);
+	reason = read_name(ldns_rr_owner(question), q);
+	if (reason != SF_DNS_REASON_NONE)
+		return refuse(q, reason, SF_DNS_RCODE_FORMERR, ldns_rr_clone(question), reply,
+			      reply_size, reply_len);
+	if (q->norm[0] != '\0' && is_canary(q->norm))
+		return refuse(q, SF_DNS_REASON_CANARY, SF_DNS_RCODE_NXDOMAIN, ldns_rr_clone(question),
+			      reply, reply_size, reply_len);
+	reason = qtype_reason(q->qtype);
+	if (reason != SF_DNS_REASON_NONE)
+		return refuse(q, reason, SF_DNS_RCODE_REFUSED, ldns_rr_clone(question), reply,
+			      reply_size, reply_len);
+	if (q->qclass != LDNS_RR_CLASS_IN)
+		return refuse(q, SF_DNS_REASON_BAD_CLASS, SF_DNS_RCODE_REFUSED,
+			      ldns_rr_clone(question), reply, reply_size, reply_len);
+
+	deny_rcode = policy->deny_response == SF_DNS_DENY_REFUSED ? SF_DNS_RCODE_REFUSED
+								   : SF_DNS_RCODE_NXDOMAIN;
+	if (q->norm[0] == '\0') /* the root: no rule can name it */
+		return refuse(q, SF_DNS_REASON_NOT_ALLOWED, deny_rcode, ldns_rr_clone(question),
+			      reply, reply_size, reply_len);
+	sf_policy_match_name(policy, q->norm, &q->match);
+	q->deny_rule = q->match.deny_rule;
+	if (q->match.deny_rule >= 0)
+		reason = SF_DNS_REASON_DENIED_BY_RULE;
+	else if (!q->match.allowed)
+		reason = SF_DNS_REASON_NOT_ALLOWED;
+	if (reason != SF_DNS_REASON_NONE) {
+		if (policy->mode == SF_MODE_AUDIT) {
+			q->reason = reason; /* what enforce mode would have done */
+			return SF_DNS_QUERY_FORWARD;
+		}
+		return refuse(q, reason, deny_rcode, ldns_rr_clone(question), reply, reply_size,
+			      reply_len);
+	}
+	q->reason = SF_DNS_REASON_NONE;
+	return SF_DNS_QUERY_FORWARD;
+}
+
+bool sf_dns_upstream_query(const SfDnsQuery *q, uint16_t id, uint8_t *buf, size_t size,
+			   size_t *len)
+{
+	g_autoptr(ldns_pkt) p = NULL;
+	ldns_rr *question = sf_dns_q_question(q);
+
+	if (question == NULL)
+		return false;
+	p = ldns_pkt_new();
+	if (p == NULL) {
+		ldns_rr_free(question);
+		return false;
+	}
+	ldns_pkt_set_id(p, id);
+	ldns_pkt_set_rd(p, true);
+	ldns_pkt_set_opcode(p, LDNS_PACKET_QUERY);
+	if (!ldns_pkt_push_rr(p, LDNS_SECTION_QUESTION, question)) {
+		ldns_rr_free(question);
+		return false;
+	}
+	ldns_pkt_set_edns_udp_size(p, SF_DNS_EDNS_SIZE);
+	return sf_dns_pkt_to_buf(p, buf, size, len);
+}
+
+bool sf_dns_reply_rcode(const SfDnsQuery *q, uint8_t rcode, uint8_t *buf, size_t size,
+			size_t *len)
+{
+	g_autoptr(ldns_pkt) p = sf_dns_reply_new(q, rcode, sf_dns_q_question(q));
+
+	return p != NULL && sf_dns_pkt_to_buf(p, buf, size, len);
+}
+
+bool sf_dns_reply_servfail(const SfDnsQuery *q, uint8_t *buf, size_t size, size_t *len)
+{
+	return sf_dns_reply_rcode(q, SF_DNS_RCODE_SERVFAIL, buf, size, len);
+}
+
+void sf_dns_counters_query(SfDnsCounters *c, SfDnsVerdict verdict, const SfDnsQuery *q)
+{
+	c->queries++;
+	if (verdict == SF_DNS_QUERY_FORWARD)
+		c->forwarded++;
+	else if (verdict == SF_DNS_QUERY_REFUSE)
+		c->refused++;
+	else
+		c->dropped++;
+	if ((unsigned)q->reason < SF_DNS_REASON_N)
+		c->by_reason[q->reason]++;
+}

@@ -1,0 +1,643 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests: the resolver's query checks on crafted queries, one test per rule. */
+#include "config.h"
+
+#include <string.h>
+
+#include "dns-test-util.h"
+
+#define POLICY                                                                                     \
+	"allow tcp to web.example port 80\n"                                                       \
+	"allow any to *.example.org\n"                                                             \
+	"deny any to bad.example.org\n"                                                            \
+	"allow tcp to xn--bcher-kva.example port 443\n"                                            \
+	"allow tcp to _dmarc.example.com port 443\n"
+
+typedef struct {
+	SfDnsVerdict verdict;
+	SfDnsQuery q;
+	uint8_t reply[SF_DNS_REPLY_MIN];
+	size_t len;
+} Check;
+
+static void check_msg(const SfPolicy *policy, const uint8_t *b, size_t len, Check *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->verdict = sf_dns_query_check(b, len, false, policy, &c->q, c->reply, sizeof(c->reply), &c->len);
+	if (c->verdict == SF_DNS_QUERY_REFUSE)
+		g_assert_cmpuint(c->len, >=, SF_DNS_HEADER_LEN);
+	else
+		g_assert_cmpuint(c->len, ==, 0);
+}
+
+static void check(const SfPolicy *policy, const char *name, uint16_t type, uint16_t id,
+		  uint16_t edns, Check *c)
+{
+	TMsg m;
+
+	t_query(&m, name, type, id, edns);
+	check_msg(policy, m.b, m.len, c);
+}
+
+/* Asserts a REFUSE with @rcode and @reason, the id echoed, QR RA set, RD copied. */
+static ldns_pkt *assert_refused(const Check *c, uint8_t rcode, SfDnsReason reason)
+{
+	ldns_pkt *p;
+
+	g_assert_cmpint(c->verdict, ==, SF_DNS_QUERY_REFUSE);
+	g_assert_cmpstr(sf_dns_reason_name(c->q.reason), ==, sf_dns_reason_name(reason));
+	g_assert_cmpuint(c->q.rcode, ==, rcode);
+	p = t_parse(c->reply, c->len);
+	g_assert_cmpuint(ldns_pkt_get_rcode(p), ==, rcode);
+	g_assert_cmpuint(ldns_pkt_id(p), ==, c->q.id);
+	g_assert_true(ldns_pkt_qr(p));
+	g_assert_true(ldns_pkt_ra(p));
+	g_assert_cmpint(ldns_pkt_rd(p), ==, c->q.rd);
+	g_assert_cmpuint(ldns_pkt_ancount(p), ==, 0);
+	return p;
+}
+
+static void test_allowed_forward(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy(POLICY);
+	Check c;
+
+	check(policy, "web.example", LDNS_RR_TYPE_A, 0x1234, 0, &c);
+	g_assert_cmpint(c.verdict, ==, SF_DNS_QUERY_FORWARD);
+	g_assert_cmpuint(c.q.id, ==, 0x1234);
+	g_assert_cmpstr(c.q.name, ==, "web.example");
+	g_assert_cmpstr(c.q.norm, ==, "web.example");
+	g_assert_cmpuint(c.q.qtype, ==, LDNS_RR_TYPE_A);
+	g_assert_cmpuint(c.q.qclass, ==, LDNS_RR_CLASS_IN);
+	g_assert_true(c.q.rd);
+	g_assert_false(c.q.edns);
+	g_assert_false(c.q.tcp);
+	g_assert_cmpuint(c.q.udp_size, ==, 512);
+	g_assert_cmpint(c.q.reason, ==, SF_DNS_REASON_NONE);
+	g_assert_cmpint(c.q.deny_rule, ==, -1);
+	g_assert_true(c.q.match.allowed);
+	g_assert_cmpuint(c.q.match.n_allow, ==, 1);
+	g_assert_cmpint(c.q.match.allow_rules[0], ==, 0);
+
+	/* EDNS: the client's size, clamped */
+	check(policy, "a.example.org", LDNS_RR_TYPE_AAAA, 7, 1400, &c);
+	g_assert_cmpint(c.verdict, ==, SF_DNS_QUERY_FORWARD);
+	g_assert_true(c.q.edns);
+	g_assert_cmpuint(c.q.udp_size, ==, 1400);
+	g_assert_cmpint(c.q.match.allow_rules[0], ==, 1);
+	check(policy, "a.example.org", LDNS_RR_TYPE_A, 7, 65000, &c);
+	g_assert_cmpuint(c.q.udp_size, ==, SF_DNS_UDP_CLIENT_MAX);
+	check(policy, "a.example.org", LDNS_RR_TYPE_A, 7, 100, &c);
+	g_assert_cmpuint(c.q.udp_size, ==, 512);
+}
+
+static void test_tcp_flag(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy(POLICY);
+	SfDnsQuery q;
+
+	t_forward(policy, "web.example", LDNS_RR_TYPE_A, 1, 0, true, &q);
+	g_assert_true(q.tcp);
+}
+
+static void test_not_allowed_nxdomain(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy(POLICY);
+	g_autoptr(ldns_pkt) p = NULL;
+	g_autofree char *qn = NULL;
+	Check c;
+
+	check(policy, "WwW.Evil.Example", LDNS_RR_TYPE_A, 0xbeef, 0, &c);
+	p = assert_refused(&c, SF_DNS_RCODE_NXDOMAIN, SF_DNS_REASON_NOT_ALLOWED);
+	g_assert_cmpint(c.q.deny_rule, ==, -1);
+	g_assert_cmpstr(c.q.name, ==, "WwW.Evil.Example");
+	g_assert_cmpstr(c.q.norm, ==, "www.evil.example");
+	/* the question exactly as asked, no OPT without EDNS */
+	g_assert_cmpuint(ldns_pkt_qdcount(p), ==, 1);
+	qn = t_qname(p);
+	g_assert_cmpstr(qn, ==, "WwW.Evil.Example");
+	g_assert_false(ldns_pkt_edns(p));
+}
+
+static void test_not_allowed_refused(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy(POLICY "dns deny-response refused\n");
+	g_autoptr(ldns_pkt) p = NULL;
+	Check c;
+
+	check(policy, "evil.example", LDNS_RR_TYPE_A, 1, 1232, &c);
+	p = assert_refused(&c, SF_DNS_RCODE_REFUSED, SF_DNS_REASON_NOT_ALLOWED);
+	/* an OPT back when the query had one */
+	g_assert_true(ldns_pkt_edns(p));
+	g_assert_cmpuint(ldns_pkt_edns_udp_size(p), ==, SF_DNS_EDNS_SIZE);
+}
+
+static void test_random_subdomain_of_exact(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy(POLICY);
+	g_autoptr(ldns_pkt) p = NULL;
+	Check c;
+
+	check(policy, "secret-data-1f2e3d.web.example", LDNS_RR_TYPE_A, 1, 0, &c);
+	p = assert_refused(&c, SF_DNS_RCODE_NXDOMAIN, SF_DNS_REASON_NOT_ALLOWED);
+}
+
+static void test_wildcard_suffix(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy(POLICY);
+	g_autoptr(ldns_pkt) p = NULL;
+	Check c;
+
+	check(policy, "a.example.org", LDNS_RR_TYPE_A, 1, 0, &c);
+	g_assert_cmpint(c.verdict, ==, SF_DNS_QUERY_FORWARD);
+	check(policy, "x.y.Example.ORG", LDNS_RR_TYPE_A, 1, 0, &c);
+	g_assert_cmpint(c.verdict, ==, SF_DNS_QUERY_FORWARD);
+	check(policy, "example.org", LDNS_RR_TYPE_A, 1, 0, &c);
+	p = assert_refused(&c, SF_DNS_RCODE_NXDOMAIN, SF_DNS_REASON_NOT_ALLOWED);
+}
+
+static void test_deny_rule_wins(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy(POLICY);
+	g_autoptr(ldns_pkt) p = NULL;
+	Check c;
+
+	check(policy, "Bad.Example.org", LDNS_RR_TYPE_A, 1, 0, &c);
+	p = assert_refused(&c, SF_DNS_RCODE_NXDOMAIN, SF_DNS_REASON_DENIED_BY_RULE);
+	g_assert_cmpint(c.q.deny_rule, ==, 2);
+}
+
+static void test_case_echo_0x20(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy(POLICY);
+	Check c;
+
+	check(policy, "wEb.ExAmPlE", LDNS_RR_TYPE_A, 9, 0, &c);
+	g_assert_cmpint(c.verdict, ==, SF_DNS_QUERY_FORWARD);
+	g_assert_cmpstr(c.q.name, ==, "wEb.ExAmPlE");
+	g_assert_cmpstr(c.q.norm, ==, "web.example");
+
+	/* and the upstream query carries the same case */
+	{
+		uint8_t buf[SF_DNS_REPLY_MIN];
+		size_t n = 0;
+		g_autoptr(ldns_pkt) p = NULL;
+		g_autofree char *qn = NULL;
+
+		g_assert_true(sf_dns_upstream_query(&c.q, 0x4242, buf, sizeof(buf), &n));
+		p = t_parse(buf, n);
+		qn = t_qname(p);
+		g_assert_cmpstr(qn, ==, "wEb.ExAmPlE");
+	}
+}
+
+static void test_trailing_dot(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy(POLICY);
+	Check c;
+
+	check(policy, "web.example.", LDNS_RR_TYPE_A, 1, 0, &c);
+	g_assert_cmpint(c.verdict, ==, SF_DNS_QUERY_FORWARD);
+	g_assert_cmpstr(c.q.name, ==, "web.example");
+	g_assert_cmpstr(c.q.norm, ==, "web.example");
+}
+
+static void test_idn_punycode(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy(POLICY);
+	g_autoptr(ldns_pkt) p = NULL;
+	Check c;
+	TMsg m;
+	ldns_rr *question;
+	ldns_rdf *raw;
+	static const uint8_t buecher[] = "\x07" "b\xc3\xbc" "cher" "\x07" "example";
+
+	check(policy, "XN--BCHER-KVA.example", LDNS_RR_TYPE_A, 1, 0, &c);
+	g_assert_cmpint(c.verdict, ==, SF_DNS_QUERY_FORWARD);
+	g_assert_cmpstr(c.q.norm, ==, "xn--bcher-kva.example");
+
+	/* raw UTF-8 on the wire is not a name: FORMERR */
+	p = t_query_pkt("x.example", LDNS_RR_TYPE_A, 5, 0);
+	question = ldns_rr_list_rr(ldns_pkt_question(p), 0);
+	raw = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, sizeof(buecher), buecher);
+	ldns_rdf_deep_free(ldns_rr_owner(question));
+	ldns_rr_set_owner(question, raw);
+	t_wire(p, &m);
+	check_msg(policy, m.b, m.len, &c);
+	ldns_pkt_free(assert_refused(&c, SF_DNS_RCODE_FORMERR, SF_DNS_REASON_BAD_NAME));
+	g_assert_cmpstr(c.q.norm, ==, "");
+}
+
+static void test_underscore_allowed(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy(POLICY);
+	Check c;
+
+	check(policy, "_dmarc.example.com", LDNS_RR_TYPE_TXT, 1, 0, &c);
+	g_assert_cmpint(c.verdict, ==, SF_DNS_QUERY_FORWARD);
+}
+
+static void test_meta_types_refused(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy(POLICY);
+	static const struct {
+		uint16_t type;
+		SfDnsReason reason;
+	} cases[] = {
+		{ LDNS_RR_TYPE_ANY, SF_DNS_REASON_ANY },
+		{ LDNS_RR_TYPE_AXFR, SF_DNS_REASON_ZONE_TRANSFER },
+		{ LDNS_RR_TYPE_IXFR, SF_DNS_REASON_ZONE_TRANSFER },
+		{ LDNS_RR_TYPE_MAILB, SF_DNS_REASON_META_TYPE },
+		{ LDNS_RR_TYPE_TSIG, SF_DNS_REASON_META_TYPE },
+		{ LDNS_RR_TYPE_OPT, SF_DNS_REASON_META_TYPE },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		Check c;
+		g_autoptr(ldns_pkt) p = NULL;
+		g_autofree char *qn = NULL;
+
+		/* even for an allowed name */
+		check(policy, "Web.Example", cases[i].type, (uint16_t)i, 0, &c);
+		p = assert_refused(&c, SF_DNS_RCODE_REFUSED, cases[i].reason);
+		qn = t_qname(p);
+		g_assert_cmpstr(qn, ==, "Web.Example");
+		g_assert_cmpuint(ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_question(p), 0)), ==,
+				 cases[i].type);
+	}
+}
+
+static void test_bad_class(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy(POLICY);
+	g_autoptr(ldns_pkt) q = NULL;
+	TMsg m;
+	Check c;
+
+	g_assert_cmpint(ldns_pkt_query_new_frm_str(&q, "version.bind", LDNS_RR_TYPE_TXT,
+						   LDNS_RR_CLASS_CH, LDNS_RD),
+			==, LDNS_STATUS_OK);
+	t_wire(q, &m);
+	check_msg(policy, m.b, m.len, &c);
+	ldns_pkt_free(assert_refused(&c, SF_DNS_RCODE_REFUSED, SF_DNS_REASON_BAD_CLASS));
+}
+
+static void test_question_count(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy(POLICY);
+	g_autoptr(ldns_pkt) two = t_query_pkt("web.example", LDNS_RR_TYPE_A, 77, 0);
+	g_autoptr(ldns_pkt) zero = ldns_pkt_new();
+	ldns_rr *second = NULL;
+	TMsg m;
+	Check c;
+
+	g_assert_cmpint(ldns_rr_new_question_frm_str(&second, "a.example.org A", NULL, NULL), ==,
+			LDNS_STATUS_OK);
+	g_assert_true(ldns_pkt_push_rr(two, LDNS_SECTION_QUESTION, second));
+	t_wire(two, &m);
+	check_msg(policy, m.b, m.len, &c);
+	ldns_pkt_free(assert_refused(&c, SF_DNS_RCODE_FORMERR, SF_DNS_REASON_QDCOUNT));
+	g_assert_cmpuint(c.q.id, ==, 77);
+
+	ldns_pkt_set_id(zero, 78);
+	t_wire(zero, &m);
+	check_msg(policy, m.b, m.len, &c);
+	ldns_pkt_free(assert_refused(&c, SF_DNS_RCODE_FORMERR, SF_DNS_REASON_QDCOUNT));
+	g_assert_cmpuint(c.q.id, ==, 78);
+}
+
+static void test_opcode_notimp(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy(POLICY);
+	g_autoptr(ldns_pkt) q = t_query_pkt("web.example", LDNS_RR_TYPE_A, 3, 0);
+	g_autoptr(ldns_pkt) p = NULL;
+	TMsg m;
+	Check c;
+
+	ldns_pkt_set_opcode(q, LDNS_PACKET_STATUS); /* opcode 2 */
+	t_wire(q, &m);
+	check_msg(policy, m.b, m.len, &c);
+	p = assert_refused(&c, SF_DNS_RCODE_NOTIMP, SF_DNS_REASON_OPCODE);
+	g_assert_cmpint(ldns_pkt_get_opcode(p), ==, LDNS_PACKET_STATUS);
+}
+
+static void test_short_and_response_dropped(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy(POLICY);
+	g_autoptr(ldns_pkt) q = t_query_pkt("web.example", LDNS_RR_TYPE_A, 3, 0);
+	TMsg m;
+	Check c;
+
+	t_wire(q, &m);
+	for (size_t len = 0; len < SF_DNS_HEADER_LEN; len++) {
+		check_msg(policy, m.b, len, &c);
+		g_assert_cmpint(c.verdict, ==, SF_DNS_QUERY_DROP);
+		g_assert_cmpint(c.q.reason, ==, SF_DNS_REASON_SHORT);
+	}
+	check_msg(policy, NULL, 0, &c);
+	g_assert_cmpint(c.verdict, ==, SF_DNS_QUERY_DROP);
+
+	ldns_pkt_set_qr(q, true);
+	t_wire(q, &m);
+	check_msg(policy, m.b, m.len, &c);
+	g_assert_cmpint(c.verdict, ==, SF_DNS_QUERY_DROP);
+	g_assert_cmpint(c.q.reason, ==, SF_DNS_REASON_RESPONSE);
+}
+
+static void test_garbage(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy(POLICY);
+	g_autoptr(GRand) rand = g_rand_new_with_seed(4);
+	TMsg m;
+	Check c;
+
+	/* a truncated question: FORMERR with the id */
+	t_query(&m, "web.example", LDNS_RR_TYPE_A, 0x5151, 0);
+	for (size_t len = SF_DNS_HEADER_LEN; len < m.len; len++) {
+		check_msg(policy, m.b, len, &c);
+		ldns_pkt_free(assert_refused(&c, SF_DNS_RCODE_FORMERR, c.q.reason));
+		g_assert_true(c.q.reason == SF_DNS_REASON_MALFORMED ||
+			      c.q.reason == SF_DNS_REASON_TOO_LONG);
+		g_assert_cmpuint(c.q.id, ==, 0x5151);
+	}
+
+	/* random bytes: never a FORWARD of garbage, every reply parses */
+	for (int round = 0; round < 20000; round++) {
+		size_t len = (size_t)g_rand_int_range(rand, 0, 80);
+
+		for (size_t i = 0; i < len; i++)
+			m.b[i] = (uint8_t)g_rand_int(rand);
+		if (len > 5 && round % 2 == 0) {
+			m.b[2] &= 0x07; /* a query, opcode 0 */
+			m.b[4] = 0;
+			m.b[5] = 1;
+		}
+		check_msg(policy, m.b, len, &c);
+		if (c.verdict == SF_DNS_QUERY_REFUSE) {
+			g_autoptr(ldns_pkt) p = t_parse(c.reply, c.len);
+
+			g_assert_cmpuint(ldns_pkt_id(p), ==, c.q.id);
+			g_assert_true(ldns_pkt_qr(p));
+		} else if (c.verdict == SF_DNS_QUERY_FORWARD) {
+			SfNameMatch mm;
+
+			sf_policy_match_name(policy, c.q.norm, &mm);
+			g_assert_true(mm.allowed);
+		}
+	}
+}
+
+/* A query whose name is given as raw wire labels (for names ldns will not build). */
+static void raw_query(TMsg *m, const uint8_t *name, size_t name_len)
+{
+	static const uint8_t hdr[12] = { 0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0 };
+
+	memcpy(m->b, hdr, sizeof(hdr));
+	memcpy(m->b + 12, name, name_len);
+	memcpy(m->b + 12 + name_len, "\x00\x01\x00\x01", 4);
+	m->len = 12 + name_len + 4;
+}
+
+static void test_too_long(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy("allow any to *\n");
+	uint8_t name[300];
+	size_t n = 0;
+	TMsg m;
+	Check c;
+
+	/* five labels of 50: 256 bytes on the wire, over 253 characters */
+	for (int l = 0; l < 5; l++) {
+		name[n++] = 50;
+		memset(name + n, 'a', 50);
+		n += 50;
+	}
+	name[n++] = 0;
+	raw_query(&m, name, n);
+	check_msg(policy, m.b, m.len, &c);
+	ldns_pkt_free(assert_refused(&c, SF_DNS_RCODE_FORMERR, SF_DNS_REASON_TOO_LONG));
+	g_assert_cmpuint(c.q.id, ==, 0x1234);
+
+	/* a label of 64 */
+	n = 0;
+	name[n++] = 64;
+	memset(name + n, 'b', 64);
+	n += 64;
+	name[n++] = 0;
+	raw_query(&m, name, n);
+	check_msg(policy, m.b, m.len, &c);
+	ldns_pkt_free(assert_refused(&c, SF_DNS_RCODE_FORMERR, SF_DNS_REASON_TOO_LONG));
+
+	/* the longest legal name (253 characters) is fine */
+	n = 0;
+	for (int l = 0; l < 4; l++) {
+		size_t ll = l < 3 ? 63 : 61;
+
+		name[n++] = (uint8_t)ll;
+		memset(name + n, 'c', ll);
+		n += ll;
+	}
+	name[n++] = 0;
+	raw_query(&m, name, n);
+	check_msg(policy, m.b, m.len, &c);
+	g_assert_cmpint(c.verdict, ==, SF_DNS_QUERY_FORWARD);
+	g_assert_cmpuint(strlen(c.q.norm), ==, 253);
+}
+
+static void test_non_ldh(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy("allow any to *\n");
+	static const uint8_t dot_in_label[] = "\x03" "a.b" "\x07" "example";
+	static const uint8_t space[] = "\x03" "a b" "\x07" "example";
+	static const uint8_t star[] = "\x01" "*" "\x07" "example";
+	static const uint8_t nul[] = "\x03" "a\0b" "\x07" "example";
+	const uint8_t *names[] = { dot_in_label, space, star, nul };
+	const size_t sizes[] = { sizeof(dot_in_label), sizeof(space), sizeof(star), sizeof(nul) };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+		TMsg m;
+		Check c;
+
+		raw_query(&m, names[i], sizes[i]); /* the literal's NUL is the root label */
+		check_msg(policy, m.b, m.len, &c);
+		ldns_pkt_free(assert_refused(&c, SF_DNS_RCODE_FORMERR, SF_DNS_REASON_BAD_NAME));
+		g_assert_cmpstr(c.q.norm, ==, "");
+		g_assert_nonnull(strchr(c.q.name, '.'));
+	}
+}
+
+static void test_root_name(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy("allow any to *\n");
+	Check c;
+
+	check(policy, ".", LDNS_RR_TYPE_NS, 1, 0, &c);
+	ldns_pkt_free(assert_refused(&c, SF_DNS_RCODE_NXDOMAIN, SF_DNS_REASON_NOT_ALLOWED));
+	g_assert_cmpstr(c.q.name, ==, ".");
+}
+
+static void test_canary(void)
+{
+	/* even when every name is allowed */
+	g_autoptr(SfPolicy) policy = t_policy("allow any to *\ndns deny-response refused\n");
+	const char *names[] = { "use-application-dns.net", "Use-Application-DNS.net.",
+				"x.use-application-dns.net" };
+	Check c;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+		check(policy, names[i], LDNS_RR_TYPE_A, 1, 0, &c);
+		ldns_pkt_free(assert_refused(&c, SF_DNS_RCODE_NXDOMAIN, SF_DNS_REASON_CANARY));
+	}
+	check(policy, "notuse-application-dns.net", LDNS_RR_TYPE_A, 1, 0, &c);
+	g_assert_cmpint(c.verdict, ==, SF_DNS_QUERY_FORWARD);
+}
+
+static void test_audit_mode(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy("mode audit\n" POLICY);
+	Check c;
+
+	check(policy, "evil.example", LDNS_RR_TYPE_A, 1, 0, &c);
+	g_assert_cmpint(c.verdict, ==, SF_DNS_QUERY_FORWARD);
+	g_assert_cmpint(c.q.reason, ==, SF_DNS_REASON_NOT_ALLOWED);
+	check(policy, "bad.example.org", LDNS_RR_TYPE_A, 1, 0, &c);
+	g_assert_cmpint(c.verdict, ==, SF_DNS_QUERY_FORWARD);
+	g_assert_cmpint(c.q.reason, ==, SF_DNS_REASON_DENIED_BY_RULE);
+	g_assert_cmpint(c.q.deny_rule, ==, 2);
+	/* protocol refusals stay */
+	check(policy, "web.example", LDNS_RR_TYPE_ANY, 1, 0, &c);
+	g_assert_cmpint(c.verdict, ==, SF_DNS_QUERY_REFUSE);
+}
+
+static void test_upstream_query(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy(POLICY);
+	g_autoptr(ldns_pkt) p = NULL;
+	g_autofree char *qn = NULL;
+	uint8_t buf[SF_DNS_REPLY_MIN];
+	SfDnsQuery q;
+	size_t n = 0;
+
+	t_forward(policy, "A.Example.Org", LDNS_RR_TYPE_AAAA, 0x1111, 0, false, &q);
+	q.rd = false; /* upstream always gets RD */
+	g_assert_true(sf_dns_upstream_query(&q, 0xabcd, buf, sizeof(buf), &n));
+	p = t_parse(buf, n);
+	g_assert_cmpuint(ldns_pkt_id(p), ==, 0xabcd);
+	g_assert_true(ldns_pkt_rd(p));
+	g_assert_false(ldns_pkt_qr(p));
+	g_assert_cmpint(ldns_pkt_get_opcode(p), ==, LDNS_PACKET_QUERY);
+	g_assert_true(ldns_pkt_edns(p));
+	g_assert_cmpuint(ldns_pkt_edns_udp_size(p), ==, 1232);
+	g_assert_cmpuint(ldns_pkt_qdcount(p), ==, 1);
+	qn = t_qname(p);
+	g_assert_cmpstr(qn, ==, "A.Example.Org");
+	g_assert_cmpuint(ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_question(p), 0)), ==,
+			 LDNS_RR_TYPE_AAAA);
+	/* too small a buffer */
+	g_assert_false(sf_dns_upstream_query(&q, 1, buf, 20, &n));
+}
+
+static void test_servfail(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy(POLICY);
+	uint8_t buf[SF_DNS_REPLY_MIN];
+	size_t n = 0;
+	SfDnsQuery q;
+
+	for (int edns = 0; edns < 2; edns++) {
+		g_autoptr(ldns_pkt) p = NULL;
+		g_autofree char *qn = NULL;
+
+		t_forward(policy, "WEB.example", LDNS_RR_TYPE_A, 0x7777, edns ? 1232 : 0, false, &q);
+		g_assert_true(sf_dns_reply_servfail(&q, buf, sizeof(buf), &n));
+		p = t_parse(buf, n);
+		g_assert_cmpuint(ldns_pkt_get_rcode(p), ==, LDNS_RCODE_SERVFAIL);
+		g_assert_cmpuint(ldns_pkt_id(p), ==, 0x7777);
+		g_assert_true(ldns_pkt_qr(p));
+		g_assert_true(ldns_pkt_rd(p));
+		g_assert_cmpint(ldns_pkt_edns(p), ==, edns);
+		qn = t_qname(p);
+		g_assert_cmpstr(qn, ==, "WEB.example");
+	}
+}
+
+static void test_reason_names(void)
+{
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+	char buf[16];
+
+	for (int r = 0; r < SF_DNS_REASON_N; r++) {
+		const char *name = sf_dns_reason_name((SfDnsReason)r);
+
+		g_assert_nonnull(name);
+		g_assert_cmpstr(name, !=, "unknown");
+		g_assert_false(g_hash_table_contains(seen, name));
+		g_hash_table_add(seen, (gpointer)name);
+	}
+	g_assert_cmpstr(sf_dns_reason_name(SF_DNS_REASON_NOT_ALLOWED), ==, "not-allowed");
+	g_assert_cmpstr(sf_dns_reason_name(SF_DNS_REASON_DENIED_BY_RULE), ==, "denied-by-rule");
+	g_assert_cmpstr(sf_dns_reason_name(SF_DNS_REASON_ANY), ==, "any-refused");
+	g_assert_cmpstr(sf_dns_reason_name(SF_DNS_REASON_ZONE_TRANSFER), ==, "zone-transfer");
+	g_assert_cmpstr(sf_dns_reason_name(SF_DNS_REASON_MALFORMED), ==, "malformed");
+	g_assert_cmpstr(sf_dns_reason_name(SF_DNS_REASON_OPCODE), ==, "bad-opcode");
+	g_assert_cmpstr(sf_dns_reason_name(SF_DNS_REASON_TOO_LONG), ==, "too-long");
+	g_assert_cmpstr(sf_dns_reason_name(SF_DNS_REASON_CANARY), ==, "canary");
+	g_assert_cmpstr(sf_dns_reason_name(SF_DNS_REASON_N), ==, "unknown");
+	g_assert_cmpstr(sf_dns_type_name(LDNS_RR_TYPE_A, buf, sizeof(buf)), ==, "A");
+	g_assert_cmpstr(sf_dns_type_name(LDNS_RR_TYPE_HTTPS, buf, sizeof(buf)), ==, "HTTPS");
+	g_assert_cmpstr(sf_dns_type_name(LDNS_RR_TYPE_ANY, buf, sizeof(buf)), ==, "ANY");
+	g_assert_cmpstr(sf_dns_type_name(LDNS_RR_TYPE_AXFR, buf, sizeof(buf)), ==, "AXFR");
+	g_assert_cmpstr(sf_dns_type_name(65000, buf, sizeof(buf)), ==, "TYPE65000");
+}
+
+static void test_counters(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy(POLICY);
+	SfDnsCounters counters = { 0 };
+	Check c;
+
+	check(policy, "web.example", LDNS_RR_TYPE_A, 1, 0, &c);
+	sf_dns_counters_query(&counters, c.verdict, &c.q);
+	check(policy, "evil.example", LDNS_RR_TYPE_A, 1, 0, &c);
+	sf_dns_counters_query(&counters, c.verdict, &c.q);
+	check_msg(policy, (const uint8_t *)"abc", 3, &c);
+	sf_dns_counters_query(&counters, c.verdict, &c.q);
+	g_assert_cmpuint(counters.queries, ==, 3);
+	g_assert_cmpuint(counters.forwarded, ==, 1);
+	g_assert_cmpuint(counters.refused, ==, 1);
+	g_assert_cmpuint(counters.dropped, ==, 1);
+	g_assert_cmpuint(counters.by_reason[SF_DNS_REASON_NOT_ALLOWED], ==, 1);
+	g_assert_cmpuint(counters.by_reason[SF_DNS_REASON_SHORT], ==, 1);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/dns/query/allowed-forward", test_allowed_forward);
+	g_test_add_func("/dns/query/tcp-flag", test_tcp_flag);
+	g_test_add_func("/dns/query/not-allowed-nxdomain", test_not_allowed_nxdomain);
+	g_test_add_func("/dns/query/not-allowed-refused", test_not_allowed_refused);
+	g_test_add_func("/dns/query/random-subdomain-of-exact", test_random_subdomain_of_exact);
+	g_test_add_func("/dns/query/wildcard-suffix", test_wildcard_suffix);
+	g_test_add_func("/dns/query/deny-rule-wins", test_deny_rule_wins);
+	g_test_add_func("/dns/query/case-echo-0x20", test_case_echo_0x20);
+	g_test_add_func("/dns/query/trailing-dot", test_trailing_dot);
+	g_test_add_func("/dns/query/idn-punycode", test_idn_punycode);
+	g_test_add_func("/dns/query/underscore", test_underscore_allowed);
+	g_test_add_func("/dns/query/meta-types-refused", test_meta_types_refused);
+	g_test_add_func("/dns/query/bad-class", test_bad_class);
+	g_test_add_func("/dns/query/question-count", test_question_count);
+	g_test_add_func("/dns/query/opcode-notimp", test_opcode_notimp);
+	g_test_add_func("/dns/query/short-and-response-dropped", test_short_and_response_dropped);
+	g_test_add_func("/dns/query/garbage", test_garbage);
+	g_test_add_func("/dns/query/too-long", test_too_long);
+	g_test_add_func("/dns/query/non-ldh", test_non_ldh);
+	g_test_add_func("/dns/query/root-name", test_root_name);
+	g_test_add_func("/dns/query/canary", test_canary);
+	g_test_add_func("/dns/query/audit-mode", test_audit_mode);
+	g_test_add_func("/dns/query/upstream-query", test_upstream_query);
+	g_test_add_func("/dns/query/servfail", test_servfail);
+	g_test_add_func("/dns/query/reason-names", test_reason_names);
+	g_test_add_func("/dns/query/counters", test_counters);
+	return g_test_run();
+}

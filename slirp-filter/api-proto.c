@@ -210,6 +210,14 @@ bool sf_api_parse_request(const char *buf, size_t len, struct in_addr guest_defa
 			return bad_arg(error, "bad request: remove_hostfwd: bad arguments.id");
 		return true;
 	}
+	if (strcmp(execute, "reload_policy") == 0) {
+		req->command = SF_API_RELOAD_POLICY;
+		return true;
+	}
+	if (strcmp(execute, "get_counters") == 0) {
+		req->command = SF_API_GET_COUNTERS;
+		return true;
+	}
 	return fail(error, SF_API_ERROR_UNKNOWN_EXECUTE, "bad request: unknown execute");
 }
 

@@ -28,6 +28,7 @@
 #define IPV4_HLEN 20
 #define IPV6_HLEN 40
 #define TCP_HLEN 20
+#define UDP_HLEN 8
 #define ICMP_HLEN 8
 #define IPV4_ERROR_MAX 576  /* RFC 1812 4.3.2.3: an ICMP error's IP length */
 #define IPV6_ERROR_MAX 1280 /* RFC 4443 2.4(c): the IPv6 minimum MTU */
@@ -152,6 +153,72 @@ static size_t build_rst(int family, const uint8_t smac[6], const uint8_t dmac[6]
 	wr16(tcp + 16, csum_fold(csum_add(pseudo_sum(family, out + ETH_HLEN, IPPROTO_TCP, TCP_HLEN),
 	                                  tcp, TCP_HLEN)));
 	return total;
+}
+
+size_t sf_reply_tcp_segment(const uint8_t smac[6], const uint8_t dmac[6], const SfAddr *src,
+			    const SfAddr *dst, uint16_t sport, uint16_t dport, uint32_t seq,
+			    uint32_t ack, uint8_t flags, uint16_t window, uint16_t mss,
+			    const uint8_t *payload, size_t plen, uint8_t *out, size_t size)
+{
+	int family;
+	size_t opt = (flags & TCP_SYN) && mss > 0 ? 4 : 0;
+	size_t l4len = TCP_HLEN + opt + plen, off;
+	uint8_t *tcp;
+
+	if (smac == NULL || dmac == NULL || src == NULL || dst == NULL ||
+	    sf_addr_is_ipv4(src) != sf_addr_is_ipv4(dst) || (plen > 0 && payload == NULL))
+		return 0;
+	family = sf_addr_is_ipv4(src) ? AF_INET : AF_INET6;
+	if (out == NULL || l4len > 65535 - IPV4_HLEN || size < ETH_HLEN + ip_hlen(family) + l4len)
+		return 0;
+	off = put_headers(out, family, smac, dmac, src, dst, IPPROTO_TCP, l4len);
+	tcp = out + off;
+	memset(tcp, 0, TCP_HLEN + opt);
+	wr16(tcp, sport);
+	wr16(tcp + 2, dport);
+	wr32(tcp + 4, seq);
+	wr32(tcp + 8, (flags & TCP_ACK) ? ack : 0);
+	tcp[12] = (uint8_t)(((TCP_HLEN + opt) / 4) << 4);
+	tcp[13] = flags;
+	wr16(tcp + 14, window);
+	if (opt > 0) {
+		tcp[20] = 2; /* MSS */
+		tcp[21] = 4;
+		wr16(tcp + 22, mss);
+	}
+	if (plen > 0)
+		memcpy(tcp + TCP_HLEN + opt, payload, plen);
+	wr16(tcp + 16, csum_fold(csum_add(pseudo_sum(family, out + ETH_HLEN, IPPROTO_TCP, l4len),
+					  tcp, l4len)));
+	return off + l4len;
+}
+
+size_t sf_reply_udp(const uint8_t smac[6], const uint8_t dmac[6], const SfAddr *src,
+		    const SfAddr *dst, uint16_t sport, uint16_t dport, const uint8_t *payload,
+		    size_t plen, uint8_t *out, size_t size)
+{
+	int family;
+	size_t l4len = UDP_HLEN + plen, off;
+	uint8_t *udp;
+	uint16_t sum;
+
+	if (smac == NULL || dmac == NULL || src == NULL || dst == NULL ||
+	    sf_addr_is_ipv4(src) != sf_addr_is_ipv4(dst) || (plen > 0 && payload == NULL))
+		return 0;
+	family = sf_addr_is_ipv4(src) ? AF_INET : AF_INET6;
+	if (out == NULL || l4len > 65535 - IPV4_HLEN || size < ETH_HLEN + ip_hlen(family) + l4len)
+		return 0;
+	off = put_headers(out, family, smac, dmac, src, dst, IPPROTO_UDP, l4len);
+	udp = out + off;
+	wr16(udp, sport);
+	wr16(udp + 2, dport);
+	wr16(udp + 4, (uint16_t)l4len);
+	wr16(udp + 6, 0);
+	if (plen > 0)
+		memcpy(udp + UDP_HLEN, payload, plen);
+	sum = csum_fold(csum_add(pseudo_sum(family, out + ETH_HLEN, IPPROTO_UDP, l4len), udp, l4len));
+	wr16(udp + 6, sum == 0 ? 0xffff : sum); /* 0 means "no checksum" in UDP */
+	return off + l4len;
 }
 
 size_t sf_reply_tcp_rst_flow(const uint8_t smac[6], const uint8_t dmac[6],

@@ -56,6 +56,7 @@ struct ApiServer {
 	Slirp *slirp;
 	struct in_addr guest_default;
 	SfHostfwdTable *fwds;
+	ApiHooks hooks;
 	ApiClient clients[API_CLIENTS_MAX];
 	unsigned nclients;
 	/* what the last api_server_fill() appended, for api_server_dispatch() */
@@ -135,6 +136,11 @@ void api_server_free(ApiServer *api)
 	g_free(api);
 }
 
+void api_server_set_hooks(ApiServer *api, const ApiHooks *hooks)
+{
+	api->hooks = *hooks;
+}
+
 /* Runs one parsed request against libslirp; returns the reply. */
 static char *execute(ApiServer *api, const SfApiRequest *req)
 {
@@ -149,6 +155,9 @@ static char *execute(ApiServer *api, const SfApiRequest *req)
 				      req->fwd.host_port, req->fwd.guest_addr, req->fwd.guest_port) < 0)
 			return sf_api_reply_error("bad request: add_hostfwd: slirp_add_hostfwd failed");
 		id = sf_hostfwd_table_add(api->fwds, &req->fwd);
+		if (api->hooks.forward_changed != NULL)
+			api->hooks.forward_changed(api->hooks.opaque, req->fwd.is_udp, req->fwd.guest_port,
+						   true);
 		inet_ntop(AF_INET, &req->fwd.host_addr, host, sizeof(host));
 		inet_ntop(AF_INET, &req->fwd.guest_addr, guest, sizeof(guest));
 		g_info("API: forward %d: %s %s:%d -> %s:%d", id, req->fwd.is_udp ? "udp" : "tcp",
@@ -164,10 +173,20 @@ static char *execute(ApiServer *api, const SfApiRequest *req)
 			return sf_api_reply_error("bad request: remove_hostfwd: bad arguments.id");
 		if (slirp_remove_hostfwd(api->slirp, f->is_udp, f->host_addr, f->host_port) < 0)
 			return sf_api_reply_error("bad request: remove_hostfwd: slirp_remove_hostfwd failed");
+		if (api->hooks.forward_changed != NULL)
+			api->hooks.forward_changed(api->hooks.opaque, f->is_udp, f->guest_port, false);
 		sf_hostfwd_table_remove(api->fwds, req->fwd.id);
 		g_info("API: forward %d removed", req->fwd.id);
 		return sf_api_reply_empty();
 	}
+	case SF_API_RELOAD_POLICY:
+		if (api->hooks.reload_policy == NULL)
+			break;
+		return api->hooks.reload_policy(api->hooks.opaque);
+	case SF_API_GET_COUNTERS:
+		if (api->hooks.get_counters == NULL)
+			break;
+		return api->hooks.get_counters(api->hooks.opaque);
 	}
 	return sf_api_reply_error("bad request: unknown execute");
 }

@@ -18,6 +18,22 @@ typedef struct ApiServer ApiServer;
  */
 int api_server_new(const char *path, Slirp *slirp, struct in_addr guest_default, ApiServer **out);
 
+/**
+ * ApiHooks:
+ * The daemon's answers to slirp-filter's own commands. Each returns a
+ * newly allocated reply ({"return":...} or {"error":{"desc":...}}).
+ */
+typedef struct {
+	char *(*reload_policy)(void *opaque);
+	char *(*get_counters)(void *opaque);
+	/* a forward to @guest_port was added or removed */
+	void (*forward_changed)(void *opaque, bool udp, int guest_port, bool added);
+	void *opaque;
+} ApiHooks;
+
+/** api_server_set_hooks: installs @hooks (copied); without them those commands answer an error. */
+void api_server_set_hooks(ApiServer *api, const ApiHooks *hooks);
+
 /** api_server_free: closes every connection and unlinks the socket; NULL-safe. */
 void api_server_free(ApiServer *api);
 

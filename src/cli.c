@@ -12,6 +12,7 @@
 #include <seccomp.h>
 
 #include "cli.h"
+#include "slirp-filter/policy.h"
 
 /* Long options of our own all start with a prefix slirp4netns never used. */
 enum {
@@ -27,6 +28,9 @@ enum {
 	OPT_MACADDRESS,
 	OPT_TARGET_TYPE,
 	OPT_LOG_LEVEL,
+	OPT_POLICY,
+	OPT_AUDIT_LOG,
+	OPT_CHECK_POLICY,
 };
 
 static const struct option longopts[] = {
@@ -48,6 +52,9 @@ static const struct option longopts[] = {
 	{ "macaddress", required_argument, NULL, OPT_MACADDRESS },
 	{ "target-type", required_argument, NULL, OPT_TARGET_TYPE },
 	{ "filter-log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
+	{ "check-policy", required_argument, NULL, OPT_CHECK_POLICY },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'v' },
 	{ 0, 0, 0, 0 },
@@ -78,7 +85,14 @@ static void print_usage(const char *argv0)
 	       "-h, --help               show this help and exit\n"
 	       "-v, --version            show version and exit\n\n"
 	       "slirp-filter options:\n"
-	       "--filter-log-level=N     0 errors only, 1 warnings, 2 info (default), 3 debug\n",
+	       "--filter-log-level=N     0 errors only, 1 warnings, 2 info (default), 3 debug\n"
+	       "--policy=FILE            the egress policy (default: $SLIRP_FILTER_POLICY, then\n"
+	       "                         ~/.config/slirp-filter/policy, /etc/slirp-filter/policy,\n"
+	       "                         else deny all egress)\n"
+	       "--audit-log=FILE         append audit records (JSON lines) to FILE (default:\n"
+	       "                         $SLIRP_FILTER_AUDIT_LOG, else stderr)\n"
+	       "--check-policy=FILE      check a policy file, print every error as FILE:LINE:COL,\n"
+	       "                         and exit (0: valid, 1: errors)\n",
 	       SF_DEFAULT_MTU, SF_MTU_MAX, SF_DEFAULT_CIDR);
 }
 
@@ -150,6 +164,24 @@ void cli_options_clear(CliOptions *opts)
 	g_clear_pointer(&opts->netns_path, g_free);
 	g_clear_pointer(&opts->api_socket, g_free);
 	g_clear_pointer(&opts->userns_path, g_free);
+	g_clear_pointer(&opts->policy_path, g_free);
+	g_clear_pointer(&opts->audit_log, g_free);
+}
+
+/* --check-policy: every error on stderr, the summary on stdout. */
+static CliResult check_policy(const char *path)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(SfPolicy) policy = sf_policy_load_file(path, &error);
+	g_autofree char *summary = NULL;
+
+	if (policy == NULL) {
+		fprintf(stderr, "%s\n", error->message);
+		return CLI_EXIT_ERROR;
+	}
+	summary = sf_policy_summary(policy);
+	printf("%s\n", summary);
+	return CLI_EXIT_OK;
 }
 
 CliResult cli_parse(int argc, char **argv, CliOptions *opts)
@@ -253,6 +285,17 @@ CliResult cli_parse(int argc, char **argv, CliOptions *opts)
 			}
 			opts->log_level = optarg[0] - '0';
 			break;
+		case OPT_POLICY:
+			g_free(opts->policy_path);
+			opts->policy_path = g_strdup(optarg);
+			break;
+		case OPT_AUDIT_LOG:
+			g_free(opts->audit_log);
+			opts->audit_log = g_strdup(optarg);
+			break;
+		case OPT_CHECK_POLICY:
+			cli_options_clear(opts);
+			return check_policy(optarg);
 		case 'h':
 			print_usage(argv0);
 			return CLI_EXIT_OK;

@@ -42,6 +42,8 @@ typedef struct {
 	uint8_t macaddress[6];
 	/* slirp-filter's own */
 	int log_level;         /* 0 quiet .. 3 debug */
+	char *policy_path;     /* --policy, NULL if not given */
+	char *audit_log;       /* --audit-log, NULL if not given */
 } CliOptions;
 
 typedef enum {

@@ -8,9 +8,13 @@
 #include <stdint.h>
 
 #include "cli.h"
-#include "slirp-filter/verdict.h"
+#include "slirp-filter/filter.h"
+#include "slirp-filter/ratelimit.h"
+#include "slirp-filter/reply.h"
 
 struct ApiServer;
+struct AuditLog;
+struct Resolver;
 
 /* Largest frame: MTU 65521 plus the Ethernet header, rounded up. */
 #define DAEMON_FRAME_MAX (65536 + 64)
@@ -31,7 +35,21 @@ typedef struct Daemon {
 	struct ApiServer *api;
 	bool quit;
 
-	SfVerdictCounters verdicts;
+	/* the egress policy (policy-load.c); swapped whole on reload */
+	SfPolicy *policy;
+	char *policy_path;     /* NULL: the built-in default */
+	const char *policy_why; /* how it was chosen, for the log and status */
+	int64_t policy_loaded_us; /* wall clock */
+	uint64_t reloads, reloads_refused;
+	SfLearned *learned;
+	SfFlowTable *flows;
+	SfFilter filter;
+	SfRateLimit reply_limit; /* RSTs and ICMP errors to the guest */
+	struct AuditLog *audit;
+	struct Resolver *resolver; /* NULL with --disable-dns */
+	int64_t next_maintenance_ms;
+	unsigned maintenance_ticks;
+	uint64_t replies_sent, replies_suppressed;
 	uint64_t tap_read_errors;
 	uint64_t tap_write_errors;
 
@@ -45,7 +63,45 @@ typedef struct Daemon {
 	unsigned ntimers;
 
 	uint8_t frame[DAEMON_FRAME_MAX];
+	uint8_t reply[SF_REPLY_MAX], reply2[SF_REPLY_MAX];
 } Daemon;
+
+/**
+ * daemon_policy_init:
+ * Chooses the policy (--policy, $SLIRP_FILTER_POLICY, the per-user file,
+ * the system file, the built-in default), loads it and logs which and why.
+ * A file that fails to load is a start-up error (-1, message on stderr),
+ * never a fallback to another policy.
+ */
+int daemon_policy_init(Daemon *d);
+
+/**
+ * daemon_policy_reload:
+ * Re-reads the policy file atomically: on success the new policy replaces
+ * the old one and flows it denies are cut (unless `reload flows keep`);
+ * on failure the old one stays in force. Returns TRUE on success; sets
+ * @error otherwise. Both outcomes are logged and audited.
+ */
+bool daemon_policy_reload(Daemon *d, GError **error);
+
+/** daemon_policy_free: releases the policy, learned table and flow table. */
+void daemon_policy_free(Daemon *d);
+
+/**
+ * daemon_egress_frame:
+ * Runs one frame read from the tap through the filter and acts on the
+ * verdict: slirp_input(), a refusal reply, a cut, audit records.
+ */
+void daemon_egress_frame(Daemon *d, size_t len, int64_t now_ms);
+
+/** daemon_egress_maintain: periodic expiry and log upkeep; returns ms until the next call. */
+int daemon_egress_maintain(Daemon *d, int64_t now_ms);
+
+/** daemon_egress_cut_denied: re-decides every flow after a reload; cuts the denied ones. */
+unsigned daemon_egress_cut_denied(Daemon *d, int64_t now_ms);
+
+/** daemon_counters_json: the counters as a JSON object (newly allocated). */
+char *daemon_counters_json(Daemon *d);
 
 /**
  * daemon_slirp_start:

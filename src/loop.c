@@ -8,8 +8,9 @@
  * slirp_pollfds_fill()); the array only grows, so steady state allocates
  * nothing. After poll() returns, libslirp's host sockets are serviced, then
  * the tap is drained in a batch until read() would block (bounded so host
- * sockets are not starved), each frame passing sf_verdict_frame() before
- * slirp_input(). Timers run last. The exit fd (readable or hung up), SIGTERM
+ * sockets are not starved), each frame passing the egress filter
+ * (daemon_egress_frame) before slirp_input(). Timers and the filter's
+ * upkeep run last. SIGHUP reloads the policy. The exit fd (readable or hung up), SIGTERM
  * and SIGINT end the loop cleanly.
  */
 #include "config.h"
@@ -22,11 +23,14 @@
 
 #include "api.h"
 #include "daemon.h"
+#include "resolver.h"
 
 /* Frames read from the tap per wake-up before host sockets get a turn. */
 #define TAP_BATCH_MAX 512
 /* Room reserved for the API server's listener and clients each iteration. */
 #define API_FDS_MAX 64
+/* Room for the resolver's upstream sockets (UDP per family, TCP per retried query). */
+#define RESOLVER_FDS_MAX (2 + RESOLVER_PENDING_MAX)
 
 static void fds_reserve(Daemon *d, int extra)
 {
@@ -86,6 +90,7 @@ static int cb_get_revents(int idx, void *opaque)
 /* Drains the tap: every frame is judged, passing frames go to libslirp. */
 static void tap_drain(Daemon *d)
 {
+	int64_t now = daemon_now_ms(); /* one clock read per batch */
 	unsigned i;
 
 	for (i = 0; i < TAP_BATCH_MAX; i++) {
@@ -102,8 +107,7 @@ static void tap_drain(Daemon *d)
 		}
 		if (n == 0)
 			return;
-		if (sf_verdict_frame(&d->verdicts, d->frame, (size_t)n) == SF_VERDICT_PASS)
-			slirp_input(d->slirp, d->frame, (int)n);
+		daemon_egress_frame(d, (size_t)n, now);
 	}
 }
 
@@ -119,9 +123,13 @@ static void signal_dispatch(Daemon *d)
 			g_info("received signal %u, exiting", si.ssi_signo);
 			d->quit = true;
 			break;
-		case SIGHUP:
-			g_info("SIGHUP: nothing to reload yet");
+		case SIGHUP: {
+			g_autoptr(GError) error = NULL;
+
+			g_info("SIGHUP: reloading the policy");
+			daemon_policy_reload(d, &error); /* logs and audits either outcome */
 			break;
+		}
 		default:
 			break;
 		}
@@ -134,7 +142,8 @@ int daemon_loop_run(Daemon *d)
 		int64_t now = daemon_now_ms();
 		int timeout = -1, timer_timeout, api_timeout = -1;
 		uint32_t slirp_timeout = UINT32_MAX;
-		int tap_idx, exit_idx = -1, sig_idx, api_idx = -1, api_n = 0, rc;
+		int tap_idx, exit_idx = -1, sig_idx, api_idx = -1, api_n = 0, rc, upkeep;
+		int res_idx = -1, res_n = 0, res_timeout = -1;
 
 		d->nfds = 0;
 		tap_idx = fds_push(d, d->tapfd, POLLIN);
@@ -147,6 +156,13 @@ int daemon_loop_run(Daemon *d)
 			api_n = api_server_fill(d->api, d->fds + d->nfds, API_FDS_MAX, now, &api_timeout);
 			d->nfds += api_n;
 		}
+		if (d->resolver != NULL) {
+			fds_reserve(d, RESOLVER_FDS_MAX);
+			res_idx = d->nfds;
+			res_n = resolver_fill(d->resolver, d->fds + d->nfds, RESOLVER_FDS_MAX, now,
+					      &res_timeout);
+			d->nfds += res_n;
+		}
 		slirp_pollfds_fill(d->slirp, &slirp_timeout, cb_add_poll, d);
 
 		timer_timeout = daemon_timers_run(d, now);
@@ -156,6 +172,11 @@ int daemon_loop_run(Daemon *d)
 			timeout = timer_timeout;
 		if (api_timeout >= 0 && (timeout < 0 || api_timeout < timeout))
 			timeout = api_timeout;
+		if (res_timeout >= 0 && (timeout < 0 || res_timeout < timeout))
+			timeout = res_timeout;
+		upkeep = daemon_egress_maintain(d, now);
+		if (timeout < 0 || upkeep < timeout)
+			timeout = upkeep;
 
 		rc = poll(d->fds, (nfds_t)d->nfds, timeout);
 		if (rc < 0 && errno != EINTR) {
@@ -183,6 +204,8 @@ int daemon_loop_run(Daemon *d)
 		}
 		if (api_n > 0)
 			api_server_dispatch(d->api, d->fds + api_idx, api_n, daemon_now_ms());
+		if (d->resolver != NULL)
+			resolver_dispatch(d->resolver, d->fds + res_idx, res_n, daemon_now_ms());
 		daemon_timers_run(d, daemon_now_ms());
 	}
 	return 0;

@@ -11,9 +11,13 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "slirp-filter/api-proto.h"
 #include "cli.h"
 #include "daemon.h"
 #include "log.h"
+#include "resolver.h"
+#include "sandbox.h"
+#include "seccomp-filter.h"
 #include "tap.h"
 
 static int signals_block(void)
@@ -30,6 +34,31 @@ static int signals_block(void)
 		return -1;
 	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	return fd;
+}
+
+static char *api_reload_policy(void *opaque)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *desc = NULL;
+	Daemon *d = opaque;
+
+	if (!daemon_policy_reload(d, &error)) {
+		desc = g_strdup_printf("reload_policy: %s", error->message);
+		return sf_api_reply_error(desc);
+	}
+	return daemon_counters_json(d);
+}
+
+static char *api_get_counters(void *opaque)
+{
+	return daemon_counters_json(opaque);
+}
+
+static void api_forward_changed(void *opaque, bool udp, int guest_port, bool added)
+{
+	Daemon *d = opaque;
+
+	sf_filter_forward(&d->filter, udp, (uint16_t)guest_port, added);
 }
 
 /* Podman waits on the ready fd with no timeout: write "1" only when all is up. */
@@ -66,6 +95,10 @@ int main(int argc, char **argv)
 	d.exit_fd = opts.exit_fd;
 	d.tapfd = d.signal_fd = -1;
 
+	/* first: a policy that cannot be used stops us before anything exists */
+	if (daemon_policy_init(&d) < 0)
+		goto out;
+
 	d.signal_fd = signals_block();
 	if (d.signal_fd < 0) {
 		g_critical("signalfd: %s", g_strerror(errno));
@@ -79,6 +112,12 @@ int main(int argc, char **argv)
 
 	if (daemon_slirp_start(&d) < 0)
 		goto out;
+	if (!opts.disable_dns) {
+		d.resolver = resolver_new(&d);
+		if (d.resolver == NULL)
+			goto out;
+		d.filter.dns_in_process = true;
+	}
 	if (opts.api_socket != NULL) {
 		int err = api_server_new(opts.api_socket, d.slirp, opts.layout.guest, &d.api);
 
@@ -86,23 +125,49 @@ int main(int argc, char **argv)
 			g_critical("API socket %s: %s", opts.api_socket, g_strerror(-err));
 			goto out;
 		}
+		api_server_set_hooks(d.api, &(ApiHooks){ .reload_policy = api_reload_policy,
+							  .get_counters = api_get_counters,
+							  .forward_changed = api_forward_changed,
+							  .opaque = &d });
 	}
-	if (opts.enable_sandbox)
-		g_info("--enable-sandbox: accepted; the sandbox is not implemented yet");
-	if (opts.enable_seccomp)
-		g_info("--enable-seccomp: accepted; the seccomp filter is not implemented yet");
+	if (opts.enable_sandbox) {
+		/* what the running daemon still opens by path (docs/sandbox.md) */
+		const SandboxKeep keep[] = {
+			{ "/etc/resolv.conf", false }, /* libslirp and the resolver re-read it */
+			{ d.policy_path, false },      /* SIGHUP and API reloads */
+			{ opts.api_socket, true },     /* unlinked at exit */
+			/* LEAD: the audit log's path, writable (reopen), e.g.
+			 * { d.audit ? audit_log_path(d.audit) : NULL, true }, */
+		};
+		/* LEAD: add audit_log_fd(d.audit) unless it is close-on-exec */
+		const int keep_fds[] = { opts.ready_fd, opts.exit_fd };
+		const SandboxConfig sandbox = {
+			.keep = keep, .n_keep = G_N_ELEMENTS(keep),
+			.keep_fds = keep_fds, .n_keep_fds = G_N_ELEMENTS(keep_fds),
+			.port_forwards = opts.api_socket != NULL,
+			/* LEAD: .max_files = flows max + SANDBOX_FILES_SPARE */
+		};
+
+		if (sandbox_enter(&sandbox) < 0)
+			goto out;
+	}
+	if (opts.enable_seccomp && seccomp_install() < 0)
+		goto out;
 
 	ready_signal(opts.ready_fd);
+	seccomp_test_hook(); /* test builds only: a forbidden call, once up */
 	if (daemon_loop_run(&d) == 0)
 		rc = EXIT_SUCCESS;
 out:
 	api_server_free(d.api);
+	resolver_free(d.resolver);
 	if (d.slirp != NULL)
 		slirp_cleanup(d.slirp);
 	if (d.tapfd >= 0)
 		close(d.tapfd);
 	if (d.signal_fd >= 0)
 		close(d.signal_fd);
+	daemon_policy_free(&d);
 	g_free(d.fds);
 	g_free(d.timers);
 	cli_options_clear(&opts);

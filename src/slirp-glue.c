@@ -23,6 +23,8 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 	Daemon *d = opaque;
 	ssize_t n;
 
+	/* a connection in through a port forward: let the guest answer it */
+	sf_filter_inbound(&d->filter, buf, len, daemon_now_ms());
 	do
 		n = write(d->tapfd, buf, len);
 	while (n < 0 && errno == EINTR);
@@ -164,11 +166,17 @@ int daemon_slirp_start(Daemon *d)
 	cfg.vnameserver6 = o->layout.dns6;
 	cfg.if_mtu = o->mtu;
 	cfg.if_mru = o->mtu;
-	cfg.disable_host_loopback = o->disable_host_loopback;
+	/*
+	 * Host loopback is the policy's to open (`allow tcp to host port N`),
+	 * whatever Podman passes: the filter denies the gateway address unless a
+	 * rule names it, so libslirp is always allowed to reach 127.0.0.1.
+	 */
+	cfg.disable_host_loopback = false;
 	cfg.enable_emu = false;
 	cfg.outbound_addr = o->has_outbound_addr ? (struct sockaddr_in *)&o->outbound_addr : NULL;
 	cfg.outbound_addr6 = o->has_outbound_addr6 ? (struct sockaddr_in6 *)&o->outbound_addr6 : NULL;
-	cfg.disable_dns = o->disable_dns;
+	/* libslirp never relays DNS: the in-process resolver answers (resolver.c) */
+	cfg.disable_dns = true;
 	cfg.disable_dhcp = false;
 
 	d->slirp = slirp_new(&cfg, &slirp_callbacks, d);

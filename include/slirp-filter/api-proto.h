@@ -41,6 +41,8 @@ typedef enum {
 	SF_API_ADD_HOSTFWD,
 	SF_API_LIST_HOSTFWD,
 	SF_API_REMOVE_HOSTFWD,
+	SF_API_RELOAD_POLICY, /* slirp-filter's own: re-read the policy file */
+	SF_API_GET_COUNTERS,  /* slirp-filter's own: flow and drop counters */
 } SfApiCommand;
 
 /* One host port forward; addresses in network byte order. */

@@ -65,3 +65,26 @@ size_t sf_reply_tcp_rst_flow(const uint8_t smac[6], const uint8_t dmac[6],
  */
 size_t sf_reply_unreachable(const uint8_t *frame, size_t len, const SfPacket *pkt,
                             SfUnreachKind kind, uint8_t *out, size_t size);
+
+/**
+ * sf_reply_tcp_segment:
+ * A TCP segment from @src:@sport to @dst:@dport (same family) with @flags,
+ * @window and @plen bytes of @payload; with SYN and @mss > 0 it carries an
+ * MSS option. The ACK field is @ack only when @flags has ACK. Used by the
+ * DNS-over-TCP responder on the DNS address. Returns the frame length, or
+ * 0 if it does not fit in @size.
+ */
+size_t sf_reply_tcp_segment(const uint8_t smac[6], const uint8_t dmac[6], const SfAddr *src,
+			    const SfAddr *dst, uint16_t sport, uint16_t dport, uint32_t seq,
+			    uint32_t ack, uint8_t flags, uint16_t window, uint16_t mss,
+			    const uint8_t *payload, size_t plen, uint8_t *out, size_t size);
+
+/**
+ * sf_reply_udp:
+ * A UDP datagram from @src:@sport to @dst:@dport (same family) carrying
+ * @plen bytes of @payload, with its checksum. Returns the frame length, or
+ * 0 if it does not fit in @size.
+ */
+size_t sf_reply_udp(const uint8_t smac[6], const uint8_t dmac[6], const SfAddr *src,
+		    const SfAddr *dst, uint16_t sport, uint16_t dport, const uint8_t *payload,
+		    size_t plen, uint8_t *out, size_t size);

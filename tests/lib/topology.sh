@@ -120,6 +120,18 @@ topo_setup() {
 	echo "nameserver 10.0.2.3" > "/etc/netns/$SF_CONT_NS/resolv.conf"
 	echo "nameserver 203.0.113.53" > "/etc/netns/$SF_INET_NS/resolv.conf"
 	wait_until 5 in_host ping -c1 -W1 203.0.113.10 || fail "the test topology does not route"
+	# the built-in default denies all egress: tests that are not about the
+	# policy run with one that opens everything a rule can open
+	SF_ALLOW_ALL=$SF_TMP/allow-all.policy
+	printf '%s\n' 'allow any to 0.0.0.0/0' 'allow any to ::/0' 'allow any to *' > "$SF_ALLOW_ALL"
+}
+
+# write_policy NAME LINE...: a policy file in the test's directory; prints its path.
+write_policy() {
+	local f=$SF_TMP/$1.policy
+	shift
+	printf '%s\n' "$@" > "$f"
+	echo "$f"
 }
 
 # bg_in NS LOG CMD...: start CMD in namespace NS in the background, record its PID.
@@ -163,6 +175,8 @@ topo_start_servers() {
 # topo_start_helper [--ready-at N] [--exit-at N] ARGS...: run the helper in the host
 # namespace with a ready fd at N (default 3) and an exit fd at N (default 4); waits for "1".
 # Set SF_NO_READY=1 to start without waiting (for runs without -r).
+# The policy is $SF_POLICY (default: allow all) passed as SLIRP_FILTER_POLICY, the way
+# Podman's environment reaches the helper; audit records go to $SF_AUDIT_LOG if set.
 topo_start_helper() {
 	local ready_at=3 exit_at=4 r=""
 	while [ $# -gt 0 ]; do
@@ -183,7 +197,8 @@ topo_start_helper() {
 	SF_PIDS+=("$SF_EXIT_HOLDER")
 	[ -n "$SF_READY_R" ] && exec {SF_READY_R}<&-
 	exec {SF_READY_R}<>"$SF_TMP/ready"
-	eval "ip netns exec \"\$SF_HOST_NS\" \"\$SLIRP_FILTER\" \"\$@\" \
+	eval "SLIRP_FILTER_POLICY=\"\${SF_POLICY:-\$SF_ALLOW_ALL}\" SLIRP_FILTER_AUDIT_LOG=\"\${SF_AUDIT_LOG:-}\" \
+		ip netns exec \"\$SF_HOST_NS\" \"\$SLIRP_FILTER\" \"\$@\" \
 		${ready_at}>\"\$SF_TMP/ready\" ${exit_at}<\"\$SF_TMP/exit\" \
 		${SF_READY_R}<&- </dev/null >\"\$SF_HELPER_LOG\" 2>&1 &"
 	SF_HELPER_PID=$!

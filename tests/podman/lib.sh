@@ -89,6 +89,8 @@ runroot = "$SF_TMP/runroot"
 CONF
 	export CONTAINERS_CONF=$SF_TMP/containers.conf
 	export CONTAINERS_STORAGE_CONF=$SF_TMP/storage.conf
+	# the helper inherits Podman's environment: its policy, unless a test sets another
+	export SLIRP_FILTER_POLICY=${SF_POLICY:-$SF_ALLOW_ALL}
 	export XDG_RUNTIME_DIR=$SF_TMP/xdg
 	mkdir -p "$XDG_RUNTIME_DIR"
 	SF_CONTAINERS=()

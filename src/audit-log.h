@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The audit log writer: JSON lines to a 0600 file or stderr, rate-limited. */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct AuditLog AuditLog;
+
+/* Flow records per second (and burst) before the rest are counted, not written. */
+#define AUDIT_RATE_PER_S 200
+#define AUDIT_BURST 1000
+
+/**
+ * audit_log_open:
+ * Appends to @path (created 0600, never following a final symlink), or
+ * writes to stderr when @path is NULL. Returns NULL and sets @error when the
+ * file cannot be opened.
+ */
+AuditLog *audit_log_open(const char *path, GError **error);
+
+/** audit_log_free: NULL-safe. */
+void audit_log_free(AuditLog *log);
+
+/**
+ * audit_log_write:
+ * Writes one line (which ends in '\n') with one write(2), so concurrent
+ * appends never interleave. @limited lines (flow records) pass the rate
+ * limit first; the others (policy events) always go out. A failed write
+ * (disk full, file removed) is counted, never fatal.
+ */
+void audit_log_write(AuditLog *log, const char *line, bool limited, int64_t now_ms);
+
+/** audit_log_flush_suppressed: writes an "audit-suppressed" record if lines were dropped. */
+void audit_log_flush_suppressed(AuditLog *log, int64_t now_ms);
+
+/** audit_log_counters: lines written, suppressed by the limit, failed writes. */
+void audit_log_counters(const AuditLog *log, uint64_t *written, uint64_t *suppressed,
+			uint64_t *failed);
+
+/** audit_log_path: the file, or NULL for stderr. */
+const char *audit_log_path(const AuditLog *log);
+
+/** audit_log_fd: the descriptor written to (kept open through the sandbox). */
+int audit_log_fd(const AuditLog *log);

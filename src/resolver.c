@@ -1,0 +1,677 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The in-process filtering resolver.
+ *
+ * Theory of operation: queries reach us as frames the filter marked
+ * SF_VERDICT_DNS: UDP datagrams are answered with UDP frames we build, TCP
+ * segments go to a minimal TCP responder (slirp-filter/tcp-responder.c).
+ * Every query is checked by the DNS core first: a name the policy does not
+ * allow is answered here and never leaves the process. An allowed name is
+ * answered from the cache when possible (its addresses re-armed in the
+ * learned table every time), otherwise sent to an upstream from one
+ * non-blocking UDP socket per family, under a fresh random id. An upstream
+ * datagram counts only if it comes from the upstream the query went to
+ * and the core accepts it as the answer (id, question): anything else
+ * changes nothing. The addresses of an accepted answer are learned before
+ * the answer is written to the guest, so the guest cannot connect before
+ * the address is open. A truncated upstream answer is fetched again over
+ * TCP. Each try waits RESOLVER_TRY_MS; after RESOLVER_TRIES (rotating
+ * through the upstreams) the guest gets SERVFAIL: a dead upstream costs a
+ * bounded wait and never blocks the loop. Upstreams are the policy's, or
+ * the host's resolv.conf (re-read when it changes; loopback stubs such as
+ * 127.0.0.53 work because this process lives in the host's namespace).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "audit-log.h"
+#include "daemon.h"
+#include "resolvconf.h"
+#include "resolver.h"
+#include "slirp-filter/audit.h"
+#include "slirp-filter/dns.h"
+#include "slirp-filter/tcp-responder.h"
+
+#define UPSTREAMS_MAX 8
+
+typedef struct {
+	bool used;
+	uint16_t id;           /* the id sent upstream */
+	SfDnsQuery q;
+	/* the client */
+	bool client_tcp;
+	uint32_t conn;         /* TCP: the responder's connection */
+	SfAddr csrc, cdst;     /* UDP: guest address, DNS address */
+	uint16_t csport;
+	uint8_t cmac[6], smac[6];
+	/* the upstream side */
+	unsigned upstream;
+	unsigned tries;
+	int64_t deadline_ms;
+	int tcp_fd;            /* >= 0 while asking over TCP */
+	SfDnsStream *tcp_stream;
+	uint8_t *tcp_out;
+	size_t tcp_out_len, tcp_out_off;
+} Pending;
+
+struct Resolver {
+	Daemon *d;
+	SfDnsCache *cache;
+	SfDnsCounters counters;
+	uint64_t unsolicited, servfail_timeouts, pending_full, learn_failed;
+	int fd4, fd6;
+	SfUpstream up[UPSTREAMS_MAX];
+	unsigned n_up;
+	bool up_from_policy;
+	struct stat resolv_st;
+	int64_t resolv_check_ms;
+	Pending pending[RESOLVER_PENDING_MAX];
+	SfTcpResponder *tcp;
+	SfCidr local_nets[2];
+	/* what the last fill appended, for dispatch */
+	int fill_fd4, fill_fd6;
+	unsigned fill_tcp[RESOLVER_PENDING_MAX];
+	unsigned fill_ntcp;
+	uint8_t in[SF_DNS_MSG_MAX + 2];
+	uint8_t out[SF_DNS_MSG_MAX + 2];
+	uint8_t frame[14 + 40 + 8 + SF_DNS_MSG_MAX];
+};
+
+static void tap_emit(const uint8_t *frame, size_t len, void *user)
+{
+	Resolver *res = user;
+	ssize_t n;
+
+	do
+		n = write(res->d->tapfd, frame, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		res->d->tap_write_errors++;
+}
+
+static void on_tcp_message(uint32_t conn, const uint8_t *msg, size_t len, void *user);
+
+/* Where the upstreams come from: the policy, else the host's resolv.conf. */
+static void upstreams_load(Resolver *res)
+{
+	const SfPolicy *p = res->d->policy;
+
+	res->n_up = 0;
+	if (p->upstreams->len > 0) {
+		res->up_from_policy = true;
+		for (guint i = 0; i < p->upstreams->len && res->n_up < UPSTREAMS_MAX; i++)
+			res->up[res->n_up++] = g_array_index(p->upstreams, SfUpstream, i);
+	} else {
+		SfAddr addrs[UPSTREAMS_MAX];
+		int n = resolvconf_read(RESOLVCONF_PATH, addrs, UPSTREAMS_MAX);
+
+		res->up_from_policy = false;
+		for (int i = 0; i < n; i++)
+			res->up[res->n_up++] = (SfUpstream){ .addr = addrs[i], .port = 53 };
+		if (stat(RESOLVCONF_PATH, &res->resolv_st) < 0)
+			memset(&res->resolv_st, 0, sizeof(res->resolv_st));
+	}
+	if (res->n_up == 0)
+		g_warning("DNS: no upstream server (no `upstream` in the policy, none in %s): allowed "
+			  "names get SERVFAIL", RESOLVCONF_PATH);
+	else {
+		char a[48];
+
+		g_info("DNS: %u upstream(s) from %s, first %s port %u", res->n_up,
+		       res->up_from_policy ? "the policy" : RESOLVCONF_PATH,
+		       sf_addr_to_string(&res->up[0].addr, a, sizeof(a)), res->up[0].port);
+	}
+}
+
+/* resolv.conf changed (a laptop changing networks): read it again. */
+static void resolv_check(Resolver *res, int64_t now_ms)
+{
+	struct stat st;
+
+	if (res->up_from_policy || now_ms < res->resolv_check_ms)
+		return;
+	res->resolv_check_ms = now_ms + RESOLVER_RESOLV_CHECK_MS;
+	if (stat(RESOLVCONF_PATH, &st) < 0)
+		return;
+	if (st.st_mtim.tv_sec == res->resolv_st.st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == res->resolv_st.st_mtim.tv_nsec && st.st_ino == res->resolv_st.st_ino)
+		return;
+	g_info("DNS: %s changed, reading it again", RESOLVCONF_PATH);
+	upstreams_load(res);
+}
+
+Resolver *resolver_new(Daemon *d)
+{
+	Resolver *res = g_new0(Resolver, 1);
+	const SfNetLayout *l = &d->opts->layout;
+	unsigned mss;
+
+	res->d = d;
+	res->fd4 = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	res->fd6 = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (res->fd4 < 0 && res->fd6 < 0) {
+		g_critical("DNS: cannot open an upstream socket: %s", g_strerror(errno));
+		g_free(res);
+		return NULL;
+	}
+	for (unsigned i = 0; i < RESOLVER_PENDING_MAX; i++)
+		res->pending[i].tcp_fd = -1;
+	res->cache = sf_dns_cache_new(SF_DNS_CACHE_DEFAULT);
+	/* the guest's MTU bounds our segments: minus IPv6 and TCP headers with options */
+	mss = d->opts->mtu > 100 ? d->opts->mtu - 64 : 536;
+	res->tcp = sf_tcp_responder_new((uint16_t)MIN(mss, 65000u), tap_emit, on_tcp_message, res);
+	sf_addr_from_ipv4(&res->local_nets[0].prefix, (const uint8_t *)&l->network.s_addr);
+	res->local_nets[0].len = (uint8_t)(96 + l->prefix);
+	memcpy(res->local_nets[1].prefix.b, l->prefix6.s6_addr, 16);
+	res->local_nets[1].len = (uint8_t)l->prefix6_len;
+	upstreams_load(res);
+	return res;
+}
+
+static void pending_free(Pending *p)
+{
+	if (p->tcp_fd >= 0)
+		close(p->tcp_fd);
+	g_clear_pointer(&p->tcp_stream, sf_dns_stream_free);
+	g_clear_pointer(&p->tcp_out, g_free);
+	memset(p, 0, sizeof(*p));
+	p->tcp_fd = -1;
+}
+
+void resolver_free(Resolver *res)
+{
+	if (res == NULL)
+		return;
+	for (unsigned i = 0; i < RESOLVER_PENDING_MAX; i++)
+		pending_free(&res->pending[i]);
+	if (res->fd4 >= 0)
+		close(res->fd4);
+	if (res->fd6 >= 0)
+		close(res->fd6);
+	sf_dns_cache_free(res->cache);
+	sf_tcp_responder_free(res->tcp);
+	g_free(res);
+}
+
+/* ---- answering the guest ---- */
+
+typedef struct {
+	bool tcp;
+	uint32_t conn;
+	const SfAddr *guest, *dns;
+	uint16_t gport;
+	const uint8_t *gmac, *smac;
+} Client;
+
+static void client_send(Resolver *res, const Client *c, const uint8_t *msg, size_t len, int64_t now_ms)
+{
+	size_t n;
+
+	if (c->tcp) {
+		sf_tcp_responder_reply(res->tcp, c->conn, msg, len, now_ms);
+		return;
+	}
+	n = sf_reply_udp(c->smac, c->gmac, c->dns, c->guest, 53, c->gport, msg, len, res->frame,
+			 sizeof(res->frame));
+	if (n > 0)
+		tap_emit(res->frame, n, res);
+}
+
+static Client pending_client(const Pending *p)
+{
+	return (Client){ .tcp = p->client_tcp, .conn = p->conn, .guest = &p->csrc, .dns = &p->cdst,
+			 .gport = p->csport, .gmac = p->cmac, .smac = p->smac };
+}
+
+static void audit_query(Resolver *res, const SfDnsQuery *q, const char *verdict, const char *reason,
+			int32_t rule, const SfDnsAnswer *ans, int64_t now_ms)
+{
+	SfAuditLine line;
+	char type[16], ref[512], a[48];
+
+	sf_audit_begin(&line, g_get_real_time(), "dns");
+	sf_audit_str(&line, "verdict", verdict);
+	sf_audit_str(&line, "reason", reason);
+	if (rule >= 0)
+		sf_audit_str(&line, "rule", sf_audit_rule_ref(res->d->policy, rule, ref, sizeof(ref)));
+	sf_audit_str(&line, "name", q->norm[0] != '\0' ? q->norm : q->name);
+	sf_audit_str(&line, "qtype", sf_dns_type_name(q->qtype, type, sizeof(type)));
+	if (ans != NULL && ans->n_stripped > 0) {
+		sf_audit_int(&line, "stripped", ans->n_stripped);
+		sf_audit_str(&line, "stripped-first",
+			     sf_addr_to_string(&ans->stripped[0].addr, a, sizeof(a)));
+		sf_audit_str(&line, "stripped-why", ans->stripped[0].what);
+	}
+	if (ans != NULL && ans->denied_name[0] != '\0')
+		sf_audit_str(&line, "cname", ans->denied_name);
+	sf_audit_str(&line, "mode", res->d->policy->mode == SF_MODE_AUDIT ? "audit" : "enforce");
+	audit_log_write(res->d->audit, sf_audit_end(&line), true, now_ms);
+}
+
+/* Learns, audits and sends a processed answer (upstream or cache). */
+static void deliver(Resolver *res, const Client *c, const SfDnsQuery *q, SfDnsAnswer *ans,
+		    int64_t now_ms)
+{
+	sf_dns_counters_answer(&res->counters, ans->result, ans);
+	/* the addresses are open before the guest can read them */
+	res->learn_failed += sf_dns_answer_learn(ans, q, res->d->learned, now_ms);
+	if (ans->reason == SF_DNS_REASON_CNAME_DENIED)
+		audit_query(res, q, "deny", sf_dns_reason_name(ans->reason), ans->rule, ans, now_ms);
+	else if (ans->n_stripped > 0)
+		audit_query(res, q, "strip", "rebinding", -1, ans, now_ms);
+	else if (q->reason != SF_DNS_REASON_NONE) /* audit mode let a refused name through */
+		audit_query(res, q, "audit-deny", sf_dns_reason_name(q->reason), q->deny_rule, ans, now_ms);
+	client_send(res, c, ans->reply, ans->reply_len, now_ms);
+}
+
+/* ---- upstream I/O ---- */
+
+static socklen_t upstream_sockaddr(const SfUpstream *u, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (sf_addr_is_ipv4(&u->addr)) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(u->port);
+		memcpy(&sin->sin_addr, u->addr.b + 12, 4);
+		return sizeof(*sin);
+	}
+	{
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(u->port);
+		memcpy(&sin6->sin6_addr, u->addr.b, 16);
+		return sizeof(*sin6);
+	}
+}
+
+/* Sends @p's query to its current upstream over UDP; FALSE if it could not be sent. */
+static bool upstream_send(Resolver *res, Pending *p, int64_t now_ms)
+{
+	const SfUpstream *u = &res->up[p->upstream % res->n_up];
+	struct sockaddr_storage ss;
+	socklen_t sl = upstream_sockaddr(u, &ss);
+	int fd = sf_addr_is_ipv4(&u->addr) ? res->fd4 : res->fd6;
+	size_t len;
+
+	p->deadline_ms = now_ms + RESOLVER_TRY_MS;
+	if (fd < 0 || !sf_dns_upstream_query(&p->q, p->id, res->out, sizeof(res->out), &len))
+		return false;
+	return sendto(fd, res->out, len, 0, (struct sockaddr *)&ss, sl) == (ssize_t)len;
+}
+
+/* Asks the upstream again over TCP (its UDP answer was truncated). */
+static bool upstream_tcp_start(Resolver *res, Pending *p, int64_t now_ms)
+{
+	const SfUpstream *u = &res->up[p->upstream % res->n_up];
+	struct sockaddr_storage ss;
+	socklen_t sl = upstream_sockaddr(u, &ss);
+	size_t len;
+	int fd;
+
+	if (!sf_dns_upstream_query(&p->q, p->id, res->out, sizeof(res->out), &len))
+		return false;
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	if (connect(fd, (struct sockaddr *)&ss, sl) < 0 && errno != EINPROGRESS) {
+		close(fd);
+		return false;
+	}
+	p->tcp_fd = fd;
+	p->tcp_out = sf_dns_stream_frame(res->out, len, &p->tcp_out_len);
+	p->tcp_out_off = 0;
+	p->tcp_stream = sf_dns_stream_new();
+	p->deadline_ms = now_ms + RESOLVER_TRY_MS;
+	return p->tcp_out != NULL;
+}
+
+static void pending_fail(Resolver *res, Pending *p, int64_t now_ms)
+{
+	Client c = pending_client(p);
+	size_t len;
+
+	res->servfail_timeouts++;
+	res->counters.by_reason[SF_DNS_REASON_UPSTREAM_FAILED]++;
+	audit_query(res, &p->q, "servfail", sf_dns_reason_name(SF_DNS_REASON_UPSTREAM_FAILED), -1,
+		    NULL, now_ms);
+	if (sf_dns_reply_servfail(&p->q, res->out, sizeof(res->out), &len))
+		client_send(res, &c, res->out, len, now_ms);
+	pending_free(p);
+}
+
+/* An upstream's bytes for @p (UDP datagram or a whole TCP message). */
+static void pending_answer(Resolver *res, Pending *p, const uint8_t *msg, size_t len, int64_t now_ms)
+{
+	g_auto(SfDnsAnswer) ans = { 0 };
+	Client c = pending_client(p);
+	SfDnsAnswerResult r;
+
+	r = sf_dns_answer_process(msg, len, &p->q, p->id, res->d->policy, res->local_nets,
+				  G_N_ELEMENTS(res->local_nets), now_ms, &ans);
+	if (r == SF_DNS_ANSWER_IGNORE) {
+		res->unsolicited++;
+		sf_dns_counters_answer(&res->counters, r, &ans);
+		return;
+	}
+	if (r == SF_DNS_ANSWER_RETRY_TCP && p->tcp_fd < 0 && upstream_tcp_start(res, p, now_ms)) {
+		sf_dns_counters_answer(&res->counters, r, &ans);
+		return;
+	}
+	if (r == SF_DNS_ANSWER_REPLY && ans.cache_ttl > 0)
+		sf_dns_cache_insert(res->cache, &p->q, &ans);
+	deliver(res, &c, &p->q, &ans, now_ms);
+	pending_free(p);
+}
+
+static Pending *pending_by_id(Resolver *res, uint16_t id)
+{
+	for (unsigned i = 0; i < RESOLVER_PENDING_MAX; i++)
+		if (res->pending[i].used && res->pending[i].id == id && res->pending[i].tcp_fd < 0)
+			return &res->pending[i];
+	return NULL;
+}
+
+static bool from_upstream(const Resolver *res, const Pending *p, const struct sockaddr_storage *ss)
+{
+	const SfUpstream *u = &res->up[p->upstream % res->n_up];
+	struct sockaddr_storage want;
+
+	upstream_sockaddr(u, &want);
+	if (ss->ss_family != want.ss_family)
+		return false;
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)ss, *b = (const void *)&want;
+
+		return a->sin_port == b->sin_port && a->sin_addr.s_addr == b->sin_addr.s_addr;
+	}
+	{
+		const struct sockaddr_in6 *a = (const void *)ss, *b = (const void *)&want;
+
+		return a->sin6_port == b->sin6_port &&
+		       memcmp(&a->sin6_addr, &b->sin6_addr, 16) == 0;
+	}
+}
+
+static void udp_read(Resolver *res, int fd, int64_t now_ms)
+{
+	for (int i = 0; i < 64; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		ssize_t n = recvfrom(fd, res->in, sizeof(res->in), 0, (struct sockaddr *)&ss, &sl);
+		Pending *p;
+
+		if (n < 0)
+			return;
+		if (n < 2) {
+			res->unsolicited++;
+			continue;
+		}
+		p = pending_by_id(res, (uint16_t)(res->in[0] << 8 | res->in[1]));
+		/* only the upstream it was sent to may answer it */
+		if (p == NULL || !from_upstream(res, p, &ss)) {
+			res->unsolicited++;
+			continue;
+		}
+		pending_answer(res, p, res->in, (size_t)n, now_ms);
+	}
+}
+
+static void tcp_progress(Resolver *res, Pending *p, short revents, int64_t now_ms)
+{
+	if (revents & (POLLERR | POLLHUP | POLLNVAL) && !(revents & POLLIN)) {
+		pending_fail(res, p, now_ms);
+		return;
+	}
+	while (p->tcp_out_off < p->tcp_out_len) {
+		ssize_t n = send(p->tcp_fd, p->tcp_out + p->tcp_out_off, p->tcp_out_len - p->tcp_out_off,
+				 MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOTCONN)
+				return;
+			pending_fail(res, p, now_ms);
+			return;
+		}
+		p->tcp_out_off += (size_t)n;
+	}
+	for (;;) {
+		ssize_t n = recv(p->tcp_fd, res->in, sizeof(res->in), 0);
+		const uint8_t *data = res->in, *msg;
+		size_t left, mlen;
+
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				pending_fail(res, p, now_ms);
+			return;
+		}
+		if (n == 0) {
+			pending_fail(res, p, now_ms);
+			return;
+		}
+		left = (size_t)n;
+		switch (sf_dns_stream_feed(p->tcp_stream, &data, &left, &msg, &mlen)) {
+		case SF_DNS_STREAM_MESSAGE:
+			pending_answer(res, p, msg, mlen, now_ms);
+			if (p->used) /* ignored: the upstream sent something else */
+				pending_fail(res, p, now_ms);
+			return;
+		case SF_DNS_STREAM_ERROR:
+			pending_fail(res, p, now_ms);
+			return;
+		case SF_DNS_STREAM_MORE:
+			break;
+		}
+	}
+}
+
+static void timers_run(Resolver *res, int64_t now_ms)
+{
+	for (unsigned i = 0; i < RESOLVER_PENDING_MAX; i++) {
+		Pending *p = &res->pending[i];
+
+		if (!p->used || now_ms < p->deadline_ms)
+			continue;
+		if (p->tcp_fd >= 0 || ++p->tries >= RESOLVER_TRIES || res->n_up == 0) {
+			pending_fail(res, p, now_ms);
+			continue;
+		}
+		p->upstream++; /* the next upstream, if there are several */
+		if (!upstream_send(res, p, now_ms))
+			pending_fail(res, p, now_ms);
+	}
+}
+
+/* ---- queries from the guest ---- */
+
+/* A random id no pending query uses (there are at most 256 of 65536). */
+static uint16_t fresh_id(Resolver *res)
+{
+	for (;;) {
+		uint16_t id = (uint16_t)g_random_int_range(0, 65536);
+		bool used = false;
+
+		for (unsigned i = 0; i < RESOLVER_PENDING_MAX && !used; i++)
+			used = res->pending[i].used && res->pending[i].id == id;
+		if (!used)
+			return id;
+	}
+}
+
+static void query(Resolver *res, const Client *c, const uint8_t *msg, size_t len, int64_t now_ms)
+{
+	g_auto(SfDnsAnswer) ans = { 0 };
+	SfDnsQuery q;
+	SfDnsVerdict v;
+	size_t rlen = 0;
+	Pending *p = NULL;
+
+	v = sf_dns_query_check(msg, len, c->tcp, res->d->policy, &q, res->out, sizeof(res->out), &rlen);
+	sf_dns_counters_query(&res->counters, v, &q);
+	if (v == SF_DNS_QUERY_DROP)
+		return;
+	if (v == SF_DNS_QUERY_REFUSE) {
+		/* never sent upstream */
+		audit_query(res, &q, "deny", sf_dns_reason_name(q.reason), q.deny_rule, NULL, now_ms);
+		client_send(res, c, res->out, rlen, now_ms);
+		return;
+	}
+	/* a UDP answer must fit the tap's MTU as well as the client's buffer */
+	if (!c->tcp)
+		q.udp_size = (uint16_t)MIN((unsigned)q.udp_size, res->d->opts->mtu - 48u);
+	if (sf_dns_cache_lookup(res->cache, &q, res->d->policy, now_ms, &ans)) {
+		res->counters.cache_hits++;
+		deliver(res, c, &q, &ans, now_ms);
+		return;
+	}
+	for (unsigned i = 0; i < RESOLVER_PENDING_MAX && p == NULL; i++)
+		if (!res->pending[i].used)
+			p = &res->pending[i];
+	if (p == NULL || res->n_up == 0) {
+		if (p == NULL)
+			res->pending_full++;
+		if (sf_dns_reply_servfail(&q, res->out, sizeof(res->out), &rlen))
+			client_send(res, c, res->out, rlen, now_ms);
+		return;
+	}
+	p->used = true;
+	p->id = fresh_id(res);
+	p->q = q;
+	p->client_tcp = c->tcp;
+	p->conn = c->conn;
+	if (!c->tcp) {
+		p->csrc = *c->guest;
+		p->cdst = *c->dns;
+		p->csport = c->gport;
+		memcpy(p->cmac, c->gmac, 6);
+		memcpy(p->smac, c->smac, 6);
+	}
+	p->upstream = 0; /* the first upstream first, as resolv.conf means it */
+	p->tries = 0;
+	if (!upstream_send(res, p, now_ms))
+		p->deadline_ms = now_ms; /* the timer tries the next one */
+}
+
+/* The responder reassembled one query on TCP connection @conn. */
+static void on_tcp_message(uint32_t conn, const uint8_t *msg, size_t len, void *user)
+{
+	Resolver *res = user;
+	Client c = { .tcp = true, .conn = conn };
+
+	query(res, &c, msg, len, daemon_now_ms());
+}
+
+void resolver_frame(Resolver *res, const uint8_t *frame, size_t len, const SfPacket *pkt,
+		    int64_t now_ms)
+{
+	if (pkt->proto == IPPROTO_TCP) {
+		sf_tcp_responder_input(res->tcp, frame, len, pkt, now_ms);
+	} else {
+		Client c = { .tcp = false, .guest = &pkt->src, .dns = &pkt->dst, .gport = pkt->sport,
+			     .gmac = pkt->src_mac, .smac = pkt->dst_mac };
+
+		/* payload bounds come from the parser: inside the frame and the UDP length */
+		query(res, &c, frame + pkt->payload_offset, pkt->payload_len, now_ms);
+	}
+}
+
+int resolver_fill(Resolver *res, struct pollfd *fds, int max, int64_t now_ms, int *timeout_ms)
+{
+	int n = 0, t;
+
+	resolv_check(res, now_ms);
+	timers_run(res, now_ms);
+	res->fill_fd4 = res->fill_fd6 = -1;
+	res->fill_ntcp = 0;
+	if (res->fd4 >= 0 && n < max) {
+		res->fill_fd4 = n;
+		fds[n++] = (struct pollfd){ .fd = res->fd4, .events = POLLIN };
+	}
+	if (res->fd6 >= 0 && n < max) {
+		res->fill_fd6 = n;
+		fds[n++] = (struct pollfd){ .fd = res->fd6, .events = POLLIN };
+	}
+	for (unsigned i = 0; i < RESOLVER_PENDING_MAX; i++) {
+		Pending *p = &res->pending[i];
+		int64_t left;
+
+		if (!p->used)
+			continue;
+		left = MAX(p->deadline_ms - now_ms, 0);
+		if (*timeout_ms < 0 || left < *timeout_ms)
+			*timeout_ms = (int)left;
+		if (p->tcp_fd >= 0 && n < max) {
+			fds[n++] = (struct pollfd){ .fd = p->tcp_fd,
+						    .events = p->tcp_out_off < p->tcp_out_len ? POLLOUT : POLLIN };
+			res->fill_tcp[res->fill_ntcp++] = i;
+		}
+	}
+	t = sf_tcp_responder_timers(res->tcp, now_ms);
+	if (t >= 0 && (*timeout_ms < 0 || t < *timeout_ms))
+		*timeout_ms = t;
+	return n;
+}
+
+void resolver_dispatch(Resolver *res, const struct pollfd *fds, int n, int64_t now_ms)
+{
+	if (res->fill_fd4 >= 0 && res->fill_fd4 < n && (fds[res->fill_fd4].revents & POLLIN))
+		udp_read(res, res->fd4, now_ms);
+	if (res->fill_fd6 >= 0 && res->fill_fd6 < n && (fds[res->fill_fd6].revents & POLLIN))
+		udp_read(res, res->fd6, now_ms);
+	for (unsigned k = 0; k < res->fill_ntcp; k++) {
+		int idx = (res->fill_fd4 >= 0) + (res->fill_fd6 >= 0) + (int)k;
+		Pending *p = &res->pending[res->fill_tcp[k]];
+
+		if (idx < n && p->used && p->tcp_fd == fds[idx].fd && fds[idx].revents != 0)
+			tcp_progress(res, p, fds[idx].revents, now_ms);
+	}
+	timers_run(res, now_ms);
+}
+
+void resolver_policy_changed(Resolver *res)
+{
+	sf_dns_cache_clear(res->cache);
+	upstreams_load(res);
+}
+
+void resolver_counters_add(Resolver *res, void *builder)
+{
+	JsonBuilder *b = builder;
+	const SfDnsCounters *c = &res->counters;
+	const struct { const char *name; uint64_t v; } items[] = {
+		{ "queries", c->queries },       { "forwarded", c->forwarded },
+		{ "refused", c->refused },       { "dropped", c->dropped },
+		{ "answers", c->answers },       { "ignored", c->ignored },
+		{ "retried_tcp", c->retried_tcp }, { "truncated", c->truncated },
+		{ "stripped", c->stripped },     { "hints_removed", c->hints_removed },
+		{ "cache_hits", c->cache_hits }, { "cache_entries", sf_dns_cache_count(res->cache) },
+		{ "unsolicited", res->unsolicited }, { "servfail_timeouts", res->servfail_timeouts },
+		{ "pending_full", res->pending_full }, { "learn_failed", res->learn_failed },
+		{ "tcp_connections", sf_tcp_responder_count(res->tcp) },
+	};
+
+	json_builder_set_member_name(b, "dns");
+	json_builder_begin_object(b);
+	for (size_t i = 0; i < G_N_ELEMENTS(items); i++) {
+		json_builder_set_member_name(b, items[i].name);
+		json_builder_add_int_value(b, (gint64)MIN(items[i].v, (uint64_t)G_MAXINT64));
+	}
+	json_builder_set_member_name(b, "refused_by_reason");
+	json_builder_begin_object(b);
+	for (int r = 1; r < SF_DNS_REASON_N; r++) {
+		if (c->by_reason[r] == 0)
+			continue;
+		json_builder_set_member_name(b, sf_dns_reason_name((SfDnsReason)r));
+		json_builder_add_int_value(b, (gint64)MIN(c->by_reason[r], (uint64_t)G_MAXINT64));
+	}
+	json_builder_end_object(b);
+	json_builder_end_object(b);
+}

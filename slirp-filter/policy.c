@@ -371,14 +371,17 @@ void sf_policy_decide(const SfPolicy *policy, const SfProtected *prot, const SfL
 		out->rule = allow;
 		return;
 	}
-	/* learned addresses never open a protected range (the resolver strips those) */
-	if (learned != NULL && p < 0) {
+	if (learned != NULL) {
 		const char *names[SF_LEARNED_NAMES_PER_ADDR];
 		int64_t expires[SF_LEARNED_NAMES_PER_ADDR];
 		unsigned nn = sf_learned_lookup(learned, dst, now_ms, names, expires,
 						G_N_ELEMENTS(names));
 
-		for (unsigned k = 0; k < nn; k++) {
+		/* even a refusal says which name led there (audit mode, suggest-policy) */
+		if (nn > 0)
+			out->name = names[0];
+		/* learned addresses never open a protected range (the resolver strips those) */
+		for (unsigned k = 0; k < nn && p < 0; k++) {
 			int32_t rule;
 
 			if (!learned_name_allows(policy, names[k], proto, dport, &rule))

@@ -83,16 +83,24 @@ static void audit_policy_event(Daemon *d, const char *event, const char *error_m
 	audit_log_write(d->audit, sf_audit_end(&line), false, daemon_now_ms());
 }
 
-/* The host's own nameservers: Podman appends them to the container's resolv.conf. */
+/*
+ * The host's own nameservers: Podman appends them to the container's
+ * resolv.conf. When the host only names a loopback stub (systemd-resolved),
+ * Podman takes the real ones from systemd-resolved's own file: both count.
+ */
 static unsigned host_resolvers(SfAddr *out, unsigned max)
 {
-	SfAddr all[RESOLVCONF_MAX];
-	int n = resolvconf_read(RESOLVCONF_PATH, all, G_N_ELEMENTS(all));
+	static const char *const files[] = { RESOLVCONF_PATH, "/run/systemd/resolve/resolv.conf" };
 	unsigned kept = 0;
 
-	for (int i = 0; i < n && kept < max; i++)
-		if (!resolvconf_is_loopback(&all[i]))
-			out[kept++] = all[i];
+	for (size_t f = 0; f < G_N_ELEMENTS(files); f++) {
+		SfAddr all[RESOLVCONF_MAX];
+		int n = resolvconf_read(files[f], all, G_N_ELEMENTS(all));
+
+		for (int i = 0; i < n && kept < max; i++)
+			if (!resolvconf_is_loopback(&all[i]))
+				out[kept++] = all[i];
+	}
 	return kept;
 }
 

@@ -275,7 +275,8 @@ typedef struct {
 	bool allow;          /* the verdict under the policy (before audit mode) */
 	SfReason reason;
 	int32_t rule;
-	const char *name;    /* for SF_REASON_LEARNED: the name that opened the address */
+	const char *name;    /* learned: the name that opened the address; on a refusal, a
+			      * name the address was an answer for (for the audit log), or NULL */
 	int64_t valid_until_ms; /* learned: expiry + grace; otherwise INT64_MAX */
 	int protected_range; /* index into SfProtected for SF_REASON_PROTECTED, else -1 */
 } SfDecision;

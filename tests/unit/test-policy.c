@@ -170,7 +170,10 @@ static void test_learned(void)
 	{
 		g_autoptr(SfPolicy) q = parse("allow tcp to web.example port 80\n");
 
-		g_assert_false(decide(q, l, SF_PROTO_TCP, "203.0.113.11", 443, 8000).allow);
+		d = decide(q, l, SF_PROTO_TCP, "203.0.113.11", 443, 8000);
+		g_assert_false(d.allow);
+		/* the refusal still names what led there, for the audit log */
+		g_assert_cmpstr(d.name, ==, "cdn.example.org");
 		g_assert_cmpuint(sf_learned_rebind(l, q), ==, 1);
 		g_assert_cmpuint(sf_learned_count(l), ==, 2);
 	}

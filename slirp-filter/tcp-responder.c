@@ -350,6 +350,10 @@ bool sf_tcp_responder_reply(SfTcpResponder *r, uint32_t conn, const uint8_t *msg
 		return false;
 	if (c->pending > 0)
 		c->pending--;
+	if (msg == NULL) { /* the query gets no answer (dropped): only the count changes */
+		transmit(r, c, now_ms);
+		return true;
+	}
 	if (!sf_dns_stream_prefix(len, prefix) || c->outq->len + len + 2 > SF_TCPR_OUTQ_MAX) {
 		transmit(r, c, now_ms); /* may still owe a FIN */
 		return false;

@@ -516,8 +516,11 @@ static void query(Resolver *res, const Client *c, const uint8_t *msg, size_t len
 
 	v = sf_dns_query_check(msg, len, c->tcp, res->d->policy, &q, res->out, sizeof(res->out), &rlen);
 	sf_dns_counters_query(&res->counters, v, &q);
-	if (v == SF_DNS_QUERY_DROP)
+	if (v == SF_DNS_QUERY_DROP) {
+		if (c->tcp) /* the responder counts the queries it still owes an answer */
+			sf_tcp_responder_reply(res->tcp, c->conn, NULL, 0, now_ms);
 		return;
+	}
 	if (v == SF_DNS_QUERY_REFUSE) {
 		/* never sent upstream */
 		audit_query(res, &q, "deny", sf_dns_reason_name(q.reason), q.deny_rule, NULL, now_ms);

@@ -50,8 +50,10 @@ void sf_tcp_responder_input(SfTcpResponder *r, const uint8_t *frame, size_t len,
 /**
  * sf_tcp_responder_reply:
  * Queues @msg (a DNS message, a length prefix is added) on @conn and sends
- * what the guest's window allows. FALSE when the connection is gone or its
- * queue is full (the reply is dropped; the guest will retry).
+ * what the guest's window allows. Every message on_message delivered needs
+ * exactly one call; @msg NULL means it gets no answer (so the connection can
+ * still close). FALSE when the connection is gone or its queue is full (the
+ * reply is dropped; the guest will retry).
  */
 bool sf_tcp_responder_reply(SfTcpResponder *r, uint32_t conn, const uint8_t *msg, size_t len,
 			    int64_t now_ms);

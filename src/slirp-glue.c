@@ -24,7 +24,8 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 	ssize_t n;
 
 	/* a connection in through a port forward: let the guest answer it */
-	sf_filter_inbound(&d->filter, buf, len, daemon_now_ms());
+	if (d->filter.forwards > 0)
+		sf_filter_inbound(&d->filter, buf, len, daemon_now_ms());
 	do
 		n = write(d->tapfd, buf, len);
 	while (n < 0 && errno == EINTR);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "audit-log.h"
 #include "slirp-filter/api-proto.h"
 #include "cli.h"
 #include "daemon.h"
@@ -136,16 +137,16 @@ int main(int argc, char **argv)
 			{ "/etc/resolv.conf", false }, /* libslirp and the resolver re-read it */
 			{ d.policy_path, false },      /* SIGHUP and API reloads */
 			{ opts.api_socket, true },     /* unlinked at exit */
-			/* LEAD: the audit log's path, writable (reopen), e.g.
-			 * { d.audit ? audit_log_path(d.audit) : NULL, true }, */
+			/* reopened (rotation); its fd is close-on-exec, so it stays */
+			{ d.audit != NULL ? audit_log_path(d.audit) : NULL, true },
 		};
-		/* LEAD: add audit_log_fd(d.audit) unless it is close-on-exec */
 		const int keep_fds[] = { opts.ready_fd, opts.exit_fd };
 		const SandboxConfig sandbox = {
 			.keep = keep, .n_keep = G_N_ELEMENTS(keep),
 			.keep_fds = keep_fds, .n_keep_fds = G_N_ELEMENTS(keep_fds),
 			.port_forwards = opts.api_socket != NULL,
-			/* LEAD: .max_files = flows max + SANDBOX_FILES_SPARE */
+			/* one host socket per flow; a reload cannot raise it */
+			.max_files = d.policy != NULL ? d.policy->flows_max + SANDBOX_FILES_SPARE : 0,
 		};
 
 		if (sandbox_enter(&sandbox) < 0)

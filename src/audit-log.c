@@ -42,6 +42,26 @@ AuditLog *audit_log_open(const char *path, GError **error)
 	return log;
 }
 
+int audit_log_reopen(AuditLog *log)
+{
+	int fd;
+
+	if (log->path == NULL)
+		return 0;
+	fd = open(log->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	/* dup3 keeps the descriptor number the sandbox was told about */
+	if (dup3(fd, log->fd, O_CLOEXEC) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	close(fd);
+	return 0;
+}
+
 void audit_log_free(AuditLog *log)
 {
 	if (log == NULL)

@@ -20,6 +20,14 @@ typedef struct AuditLog AuditLog;
  */
 AuditLog *audit_log_open(const char *path, GError **error);
 
+/**
+ * audit_log_reopen:
+ * Opens the file again by its path (after logrotate moved it, or someone
+ * removed it) and writes there from now on. 0, or -errno with the old file
+ * kept. A no-op for stderr.
+ */
+int audit_log_reopen(AuditLog *log);
+
 /** audit_log_free: NULL-safe. */
 void audit_log_free(AuditLog *log);
 

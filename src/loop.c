@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "audit-log.h"
 #include "daemon.h"
 #include "resolver.h"
 
@@ -125,8 +126,13 @@ static void signal_dispatch(Daemon *d)
 			break;
 		case SIGHUP: {
 			g_autoptr(GError) error = NULL;
+			int rc;
 
-			g_info("SIGHUP: reloading the policy");
+			g_info("SIGHUP: reopening the audit log and reloading the policy");
+			rc = audit_log_reopen(d->audit);
+			if (rc < 0)
+				g_warning("audit log: cannot reopen it, writing to the old file: %s",
+					  g_strerror(-rc));
 			daemon_policy_reload(d, &error); /* logs and audits either outcome */
 			break;
 		}

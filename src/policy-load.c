@@ -42,13 +42,14 @@ static char *policy_choose(const CliOptions *o, const char **why)
 	const char *env = g_getenv(ENV_POLICY);
 	g_autofree char *user = g_build_filename(g_get_user_config_dir(), "slirp-filter", "policy", NULL);
 
+	/* absolute: after the sandbox's pivot_root the working directory is / */
 	if (o->policy_path != NULL) {
 		*why = "--policy";
-		return g_strdup(o->policy_path);
+		return g_canonicalize_filename(o->policy_path, NULL);
 	}
 	if (env != NULL && env[0] != '\0') {
 		*why = "$" ENV_POLICY;
-		return g_strdup(env);
+		return g_canonicalize_filename(env, NULL);
 	}
 	if (present(user)) {
 		*why = "the per-user file";
@@ -112,8 +113,12 @@ int daemon_policy_init(Daemon *d)
 	SfAddr resolvers[RESOLVCONF_MAX];
 	unsigned nres;
 
+	g_autofree char *audit_abs = NULL;
+
 	if (audit_path == NULL && g_getenv(ENV_AUDIT_LOG) != NULL && g_getenv(ENV_AUDIT_LOG)[0] != '\0')
 		audit_path = g_getenv(ENV_AUDIT_LOG);
+	if (audit_path != NULL)
+		audit_path = audit_abs = g_canonicalize_filename(audit_path, NULL);
 	d->audit = audit_log_open(audit_path, &error);
 	if (d->audit == NULL) {
 		g_critical("%s", error->message);

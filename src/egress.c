@@ -132,6 +132,11 @@ unsigned daemon_egress_cut_denied(Daemon *d, int64_t now_ms)
 			i++; /* a port forward is not egress: the policy does not govern it */
 			continue;
 		}
+		if (f->tcp_state == SF_TCP_CLOSING) {
+			/* already ending: forget it quietly, there is nothing left to cut */
+			sf_flow_remove(d->flows, f);
+			continue;
+		}
 		sf_filter_decide_flow(&d->filter, &f->key, now_ms, &ev.decision);
 		if (ev.decision.allow) {
 			f->valid_until_ms = ev.decision.valid_until_ms;

@@ -95,8 +95,10 @@ expect_audit 1 "UDP to the host's resolver" event=flow verdict=deny reason=prote
 expect_audit 2 "TCP to the host's resolver" event=flow verdict=deny reason=protected "range=host resolver" proto=tcp dst=203.0.113.53 dport=53
 # controls: the same rogue servers are reachable, and log it, when the policy allows them,
 # so phase 1's refusals and empty logs were the policy's doing
-got=$(probe_cont tcp 203.0.113.99 443 --send x)
-[ "$got" != "${got#ok }" ] && [ "${got##* }" = rogue-reached ] || fail "allow-all did not reach 203.0.113.99:443: $got"
+# connect only: socat's SYSTEM child races a client's half-close, so the reply text is not
+# reliable; the server's own log line below proves the connection arrived
+got=$(probe_cont tcp 203.0.113.99 443)
+[ "$got" != "${got#ok }" ] || fail "allow-all did not reach 203.0.113.99:443: $got"
 wait_until 3 grep -q 'accepting connection' "$SF_TMP/rogue-443.log" || fail "the rogue 443 server does not log connections"
 got=$(probe_cont udp 203.0.113.99 53 --dns "control-$SF_ID.example")
 [ "$got" != "${got#ok }" ] || fail "allow-all did not reach the rogue resolver on UDP 53: $got"

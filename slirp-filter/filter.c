@@ -249,16 +249,6 @@ void sf_filter_decide_flow(const SfFilter *f, const SfFlowKey *key, int64_t now_
 			 out);
 }
 
-static void flow_key(const SfPacket *pkt, SfFlowKey *key)
-{
-	memset(key, 0, sizeof(*key));
-	key->src = pkt->src;
-	key->dst = pkt->dst;
-	key->sport = pkt->sport;
-	key->dport = pkt->dport;
-	key->proto = pkt->proto;
-}
-
 /* Keeps what cutting a TCP flow needs, and its state, up to date. */
 static void flow_track(SfFlow *fl, const uint8_t *frame, const SfPacket *pkt, int64_t now_ms)
 {
@@ -346,7 +336,7 @@ SfVerdict sf_filter_frame(SfFilter *f, const uint8_t *frame, size_t len, int64_t
 	if (infrastructure(f, pkt, &v))
 		goto out;
 
-	flow_key(pkt, &key);
+	sf_flow_key_from_packet(pkt, &key);
 	fl = sf_flow_lookup(f->flows, &key, now_ms);
 	if (fl != NULL && now_ms >= fl->valid_until_ms) {
 		/* the learned address (plus grace) ran out: decide again */

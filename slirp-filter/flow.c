@@ -52,6 +52,16 @@ static uint32_t key_hash(const SfFlowTable *t, const SfFlowKey *key)
 	return (uint32_t)h;
 }
 
+void sf_flow_key_from_packet(const SfPacket *pkt, SfFlowKey *key)
+{
+	memset(key, 0, sizeof(*key)); /* hashed and compared as bytes, padding included */
+	key->src = pkt->src;
+	key->dst = pkt->dst;
+	key->sport = pkt->sport;
+	key->dport = pkt->dport;
+	key->proto = pkt->proto;
+}
+
 SfFlowTable *sf_flow_table_new(uint32_t max)
 {
 	SfFlowTable *t = g_new0(SfFlowTable, 1);

@@ -697,7 +697,15 @@ static bool parse_target(Parser *p, const Word *w, SfRule *r)
 		g_autofree char *text = g_strndup(w->s, w->len);
 
 		if (!sf_cidr_parse(text, &r->cidr, &error)) {
-			add_error(p, w->col, "%s", error->message);
+			/* sf_cidr_parse() quotes the word raw: use its message only when
+			 * shown() would quote it unchanged (found by tests/fuzz/fuzz-policy:
+			 * control bytes and invalid UTF-8 reached --check-policy, the log
+			 * and the API's JSON reply) */
+			if (w->len <= SHOWN_MAX && strcmp(shown(w->s, w->len, buf), text) == 0)
+				add_error(p, w->col, "%s", error->message);
+			else
+				add_error(p, w->col, "'%s' is not an IPv4 or IPv6 address or prefix",
+					  shown(w->s, w->len, buf));
 			return false;
 		}
 		r->kind = SF_TARGET_CIDR;
@@ -975,26 +983,6 @@ static void target_free(gpointer data)
 	g_free(t);
 }
 
-static SfPolicy *policy_new_empty(const char *source)
-{
-	SfPolicy *pol = g_new0(SfPolicy, 1);
-
-	pol->source = g_strdup(source);
-	pol->mode = SF_MODE_ENFORCE;
-	pol->rules = g_array_new(FALSE, FALSE, sizeof(SfRule));
-	pol->ports = g_array_new(FALSE, FALSE, sizeof(SfPortRange));
-	pol->upstreams = g_array_new(FALSE, FALSE, sizeof(SfUpstream));
-	pol->ttl_min = SF_POLICY_DEFAULT_TTL_MIN;
-	pol->ttl_max = SF_POLICY_DEFAULT_TTL_MAX;
-	pol->grace = SF_POLICY_DEFAULT_GRACE;
-	pol->deny_response = SF_DNS_DENY_NXDOMAIN;
-	pol->flows_max = SF_POLICY_DEFAULT_FLOWS_MAX;
-	pol->learned_max = SF_POLICY_DEFAULT_LEARNED_MAX;
-	pol->reload_flows = SF_RELOAD_FLOWS_CUT;
-	pol->log_allowed = true;
-	return pol;
-}
-
 SfPolicy *sf_policy_parse(const char *text, size_t len, const char *filename, GError **error)
 {
 	g_autoptr(SfPolicy) pol = NULL;
@@ -1009,7 +997,7 @@ SfPolicy *sf_policy_parse(const char *text, size_t len, const char *filename, GE
 			    "%s: larger than %u bytes", filename, SF_POLICY_FILE_MAX);
 		return NULL;
 	}
-	pol = policy_new_empty(filename);
+	pol = sf_policy_new_empty(filename);
 	p = g_new0(Parser, 1);
 	p->filename = filename;
 	p->policy = pol;

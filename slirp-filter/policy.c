@@ -92,11 +92,11 @@ void sf_policy_free(SfPolicy *policy)
 	g_free(policy);
 }
 
-SfPolicy *sf_policy_new_default(void)
+SfPolicy *sf_policy_new_empty(const char *source)
 {
 	SfPolicy *p = g_new0(SfPolicy, 1);
 
-	p->source = g_strdup("built-in default");
+	p->source = g_strdup(source);
 	p->mode = SF_MODE_ENFORCE;
 	p->rules = g_array_new(FALSE, FALSE, sizeof(SfRule));
 	p->ports = g_array_new(FALSE, FALSE, sizeof(SfPortRange));
@@ -109,6 +109,13 @@ SfPolicy *sf_policy_new_default(void)
 	p->learned_max = SF_POLICY_DEFAULT_LEARNED_MAX;
 	p->reload_flows = SF_RELOAD_FLOWS_CUT;
 	p->log_allowed = true;
+	return p;
+}
+
+SfPolicy *sf_policy_new_default(void)
+{
+	SfPolicy *p = sf_policy_new_empty("built-in default");
+
 	/* an empty rule set cannot fail to compile */
 	sf_policy_compile(p, NULL);
 	return p;

@@ -34,16 +34,6 @@ static void tap_write(Daemon *d, const uint8_t *buf, size_t len)
 		d->tap_write_errors++;
 }
 
-static void key_from_packet(const SfPacket *pkt, SfFlowKey *key)
-{
-	memset(key, 0, sizeof(*key));
-	key->src = pkt->src;
-	key->dst = pkt->dst;
-	key->sport = pkt->sport;
-	key->dport = pkt->dport;
-	key->proto = pkt->proto;
-}
-
 static void audit_flow(Daemon *d, const SfFlowKey *key, const SfFilterEvent *ev, const char *verdict,
 		       int64_t now_ms)
 {
@@ -94,7 +84,7 @@ void daemon_egress_frame(Daemon *d, size_t len, int64_t now_ms)
 	SfVerdict v = sf_filter_frame(&d->filter, d->frame, len, now_ms, &pkt, &ev);
 
 	if (ev.decided) {
-		key_from_packet(&pkt, &key);
+		sf_flow_key_from_packet(&pkt, &key);
 		if (ev.revalidated && v == SF_VERDICT_REJECT)
 			audit_flow(d, &key, &ev, "cut", now_ms);
 		else if (!ev.decision.allow || ev.table_full || ev.audit_only || d->policy->log_allowed)

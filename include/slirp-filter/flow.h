@@ -28,6 +28,9 @@ typedef struct {
 	uint8_t pad[3];
 } SfFlowKey;
 
+/** sf_flow_key_from_packet: the key of the flow @pkt (a parsed TCP, UDP or ICMP echo packet) belongs to. */
+void sf_flow_key_from_packet(const SfPacket *pkt, SfFlowKey *key);
+
 typedef enum {
 	SF_TCP_SYN_SENT,    /* the guest's SYN passed */
 	SF_TCP_ESTABLISHED, /* the guest sent a segment with ACK */

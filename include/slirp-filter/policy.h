@@ -137,6 +137,9 @@ SfPolicy *sf_policy_parse(const char *text, size_t len, const char *filename, GE
  */
 SfPolicy *sf_policy_load_file(const char *path, GError **error);
 
+/** sf_policy_new_empty: a policy with no rules and every setting at its default, not yet compiled. */
+SfPolicy *sf_policy_new_empty(const char *source);
+
 /** sf_policy_new_default: the built-in default: deny all egress, every name denied. */
 SfPolicy *sf_policy_new_default(void);
 

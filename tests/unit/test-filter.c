@@ -335,12 +335,7 @@ static void test_audit_record(void)
 	setup(&fx, ALLOW_WEB, 64);
 	build_tcp(&fr, AF_INET, "10.0.2.100", "203.0.113.99", 40000, 443, 1, 0, TCP_SYN, 0);
 	g_assert_cmpint(sf_filter_frame(fx.f, fr.b, fr.len, 0, &pkt, &ev), ==, SF_VERDICT_REJECT);
-	memset(&key, 0, sizeof(key));
-	key.src = pkt.src;
-	key.dst = pkt.dst;
-	key.sport = pkt.sport;
-	key.dport = pkt.dport;
-	key.proto = pkt.proto;
+	sf_flow_key_from_packet(&pkt, &key);
 	sf_audit_flow(&line, G_GINT64_CONSTANT(1795000000123456), fx.policy, &fx.f->prot, &key, &ev, NULL);
 	text = sf_audit_end(&line);
 	g_assert_cmpstr(text, ==,

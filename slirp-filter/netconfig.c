@@ -59,7 +59,6 @@ bool sf_netconfig_parse_cidr(const char *cidr, SfNetLayout *layout, GError **err
 	}
 	mask = prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
 	if ((ntohl(addr.s_addr) & ~mask) != 0) {
-		g_autofree char *net = NULL;
 		char buf[INET_ADDRSTRLEN];
 		struct in_addr n = { .s_addr = htonl(ntohl(addr.s_addr) & mask) };
 

@@ -744,8 +744,7 @@ static GBytes *target_key(const SfRule *r)
 /* TRUE when deny rule @d matches every packet allow rule @a would match. */
 static bool deny_covers(const SfPolicy *pol, const SfRule *d, const SfRule *a)
 {
-	const SfPortRange *dp = &g_array_index(pol->ports, SfPortRange, d->ports_first);
-	const SfPortRange *ap = &g_array_index(pol->ports, SfPortRange, a->ports_first);
+	const SfPortRange *dp, *ap;
 	uint32_t j = 0;
 
 	if ((a->protos & ~d->protos) != 0)
@@ -754,6 +753,10 @@ static bool deny_covers(const SfPolicy *pol, const SfRule *d, const SfRule *a)
 		return true;
 	if (a->ports_count == 0)
 		return false;
+	/* only now: with no port list anywhere yet the array's data is NULL, and NULL + 0
+	 * is undefined behaviour (UBSan, found by tests/fuzz/fuzz-policy) */
+	dp = &g_array_index(pol->ports, SfPortRange, d->ports_first);
+	ap = &g_array_index(pol->ports, SfPortRange, a->ports_first);
 	for (uint32_t i = 0; i < a->ports_count; i++) {
 		while (j < d->ports_count && dp[j].hi < ap[i].lo)
 			j++;

@@ -187,6 +187,10 @@ static char *execute(ApiServer *api, const SfApiRequest *req)
 		if (api->hooks.get_counters == NULL)
 			break;
 		return api->hooks.get_counters(api->hooks.opaque);
+	case SF_API_GET_STATUS:
+		if (api->hooks.get_status == NULL)
+			break;
+		return api->hooks.get_status(api->hooks.opaque);
 	}
 	return sf_api_reply_error("bad request: unknown execute");
 }

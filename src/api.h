@@ -26,6 +26,7 @@ int api_server_new(const char *path, Slirp *slirp, struct in_addr guest_default,
 typedef struct {
 	char *(*reload_policy)(void *opaque);
 	char *(*get_counters)(void *opaque);
+	char *(*get_status)(void *opaque);
 	/* a forward to @guest_port was added or removed */
 	void (*forward_changed)(void *opaque, bool udp, int guest_port, bool added);
 	void *opaque;

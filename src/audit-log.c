@@ -88,6 +88,11 @@ void audit_log_write(AuditLog *log, const char *line, bool limited, int64_t now_
 		log->failed++;
 }
 
+bool audit_log_admit(AuditLog *log, int64_t now_ms)
+{
+	return sf_ratelimit_take(&log->limit, now_ms);
+}
+
 void audit_log_flush_suppressed(AuditLog *log, int64_t now_ms)
 {
 	uint64_t n = sf_ratelimit_take_suppressed(&log->limit);

@@ -40,6 +40,15 @@ void audit_log_free(AuditLog *log);
  */
 void audit_log_write(AuditLog *log, const char *line, bool limited, int64_t now_ms);
 
+/**
+ * audit_log_admit:
+ * Takes the rate limit's token for one limited line before it is
+ * formatted: FALSE means the line would be suppressed (and is counted as
+ * such), so the caller skips formatting it and writes an admitted line
+ * with @limited FALSE. A flood of denied flows then costs no formatting.
+ */
+bool audit_log_admit(AuditLog *log, int64_t now_ms);
+
 /** audit_log_flush_suppressed: writes an "audit-suppressed" record if lines were dropped. */
 void audit_log_flush_suppressed(AuditLog *log, int64_t now_ms);
 

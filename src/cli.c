@@ -63,6 +63,9 @@ static const struct option longopts[] = {
 static void print_usage(const char *argv0)
 {
 	printf("Usage: %s [OPTION]... PID|PATH [TAPNAME]\n", argv0);
+	printf("       %s suggest-policy [--wildcards] AUDIT.jsonl...\n", argv0);
+	printf("       %s status [--json] API_SOCKET\n", argv0);
+	printf("       %s audit [--follow] [FILE]\n", argv0);
 	printf("User-mode networking for unprivileged network namespaces, with an egress filter.\n"
 	       "A drop-in replacement for slirp4netns: it accepts every slirp4netns 1.2 option.\n\n");
 	printf("-c, --configure          bring up the interface\n"
@@ -92,7 +95,13 @@ static void print_usage(const char *argv0)
 	       "--audit-log=FILE         append audit records (JSON lines) to FILE (default:\n"
 	       "                         $SLIRP_FILTER_AUDIT_LOG, else stderr)\n"
 	       "--check-policy=FILE      check a policy file, print every error as FILE:LINE:COL,\n"
-	       "                         and exit (0: valid, 1: errors)\n",
+	       "                         and exit (0: valid, 1: errors)\n\n"
+	       "Subcommands (the first argument; see each one's --help and slirp-filter(1)):\n"
+	       "suggest-policy           print a policy that allows what `mode audit` runs logged\n"
+	       "status                   show a running helper's policy, counters, learned\n"
+	       "                         addresses and flows (through its API socket)\n"
+	       "audit                    show the audit log one readable line per decision\n"
+	       "                         (--follow: as it grows)\n",
 	       SF_DEFAULT_MTU, SF_MTU_MAX, SF_DEFAULT_CIDR);
 }
 

@@ -39,8 +39,10 @@ static void audit_flow(Daemon *d, const SfFlowKey *key, const SfFilterEvent *ev,
 {
 	SfAuditLine line;
 
+	if (!audit_log_admit(d->audit, now_ms))
+		return; /* rate-limited: not even formatted (a flood costs no printf) */
 	sf_audit_flow(&line, g_get_real_time(), d->policy, &d->filter.prot, key, ev, verdict);
-	audit_log_write(d->audit, sf_audit_end(&line), true, now_ms);
+	audit_log_write(d->audit, sf_audit_end(&line), false, now_ms);
 }
 
 /* Ends @flow on both sides: an RST to the guest, one to libslirp as from the guest. */

@@ -19,6 +19,8 @@
 #include "resolver.h"
 #include "sandbox.h"
 #include "seccomp-filter.h"
+#include "status.h"
+#include "subcommands.h"
 #include "tap.h"
 
 static int signals_block(void)
@@ -83,6 +85,9 @@ int main(int argc, char **argv)
 	CliOptions opts;
 	int rc = EXIT_FAILURE;
 
+	/* `slirp-filter suggest-policy|status|audit ...`: only ever the first word */
+	if (subcommand_run(argc, argv, &rc))
+		return rc;
 	switch (cli_parse(argc, argv, &opts)) {
 	case CLI_EXIT_OK:
 		return EXIT_SUCCESS;
@@ -128,6 +133,7 @@ int main(int argc, char **argv)
 		}
 		api_server_set_hooks(d.api, &(ApiHooks){ .reload_policy = api_reload_policy,
 							  .get_counters = api_get_counters,
+							  .get_status = status_api_get_status,
 							  .forward_changed = api_forward_changed,
 							  .opaque = &d });
 	}

@@ -235,6 +235,8 @@ static void audit_query(Resolver *res, const SfDnsQuery *q, const char *verdict,
 	SfAuditLine line;
 	char type[16], ref[512], a[48];
 
+	if (!audit_log_admit(res->d->audit, now_ms))
+		return; /* rate-limited: not even formatted */
 	sf_audit_begin(&line, g_get_real_time(), "dns");
 	sf_audit_str(&line, "verdict", verdict);
 	sf_audit_str(&line, "reason", reason);
@@ -251,7 +253,7 @@ static void audit_query(Resolver *res, const SfDnsQuery *q, const char *verdict,
 	if (ans != NULL && ans->denied_name[0] != '\0')
 		sf_audit_str(&line, "cname", ans->denied_name);
 	sf_audit_str(&line, "mode", res->d->policy->mode == SF_MODE_AUDIT ? "audit" : "enforce");
-	audit_log_write(res->d->audit, sf_audit_end(&line), true, now_ms);
+	audit_log_write(res->d->audit, sf_audit_end(&line), false, now_ms);
 }
 
 /* Learns, audits and sends a processed answer (upstream or cache). */

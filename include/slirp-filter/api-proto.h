@@ -43,6 +43,7 @@ typedef enum {
 	SF_API_REMOVE_HOSTFWD,
 	SF_API_RELOAD_POLICY, /* slirp-filter's own: re-read the policy file */
 	SF_API_GET_COUNTERS,  /* slirp-filter's own: flow and drop counters */
+	SF_API_GET_STATUS,    /* slirp-filter's own: policy, counters, learned addresses, flows */
 } SfApiCommand;
 
 /* One host port forward; addresses in network byte order. */

@@ -1,6 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # --enable-seccomp: the filter is live (a forbidden call kills with SIGSYS), and works without the sandbox too.
+# it inspects the confinement: confined in sanitizer builds too (tests/lib/topology.sh)
+SF_KEEP_CONFINED=1
 . "$(dirname "$0")/../lib/topology.sh"
 topo_require_root_and_tools socat
 build_root=${SF_BUILD_ROOT:-$(dirname "$(dirname "$SLIRP_FILTER")")}

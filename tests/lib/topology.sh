@@ -31,6 +31,20 @@ SF_READY_R=""
 SF_HTTP_BODY="slirp-filter test page $SF_ID"
 SLIRP_FILTER=${SLIRP_FILTER:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/src/slirp-filter}
 
+# Sanitizer builds (meson passes b_sanitize as SF_SANITIZE; scripts/test runs this suite
+# in build-asan/ too). LeakSanitizer checks the helper at exit and needs /proc and
+# ptrace for it, which --enable-sandbox (no /proc) and --enable-seccomp (no ptrace,
+# no clone) take away: see "Sanitizers" in docs/sandbox.md. So in an ASan build
+# podman_args leaves both flags out and the helper's leaks are checked, except in
+# tests that inspect the confinement itself (SF_KEEP_CONFINED=1 before sourcing this
+# file); a helper that runs confined gets detect_leaks=0 (ASan and UBSan stay on).
+# A sanitizer report in a helper's log fails the test (topo_sanitizer_check).
+SF_ASAN=0
+case ${SF_SANITIZE:-none} in *address*) SF_ASAN=1 ;; esac
+if [ "$SF_ASAN" = 1 ] && [ "${SF_KEEP_CONFINED:-0}" = 1 ]; then
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+fi
+
 skip() { echo "SKIP: $*"; exit 77; }
 
 fail() {
@@ -55,18 +69,31 @@ topo_require_root_and_tools() {
 	[ -c /dev/net/tun ] || skip "/dev/net/tun is missing"
 }
 
+# topo_sanitizer_check LOG: in a sanitizer build, fail (1) when LOG holds an ASan, LSan or UBSan report.
+topo_sanitizer_check() {
+	[ "${SF_SANITIZE:-none}" != none ] && [ -n "$1" ] && [ -f "$1" ] || return 0
+	grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|SUMMARY: UndefinedBehaviorSanitizer' "$1" ||
+		return 0
+	echo "FAIL: a sanitizer report in the helper's log $1:" >&2
+	grep -E -A60 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$1" | head -120 >&2
+	return 1
+}
+
 topo_cleanup() {
-	local rc=$? pid
+	local rc=$? pid waits=50
 	set +e
+	# a sanitizer build's helper checks for leaks on its way out: give it time
+	[ "${SF_SANITIZE:-none}" != none ] && waits=250
 	if [ -n "$SF_HELPER_PID" ]; then SF_PIDS+=("$SF_HELPER_PID"); fi
 	for pid in "${SF_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null
 	done
 	for pid in "${SF_PIDS[@]}"; do
-		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
+		for _ in $(seq "$waits"); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
 		kill -9 "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
+	topo_sanitizer_check "$SF_HELPER_LOG" || rc=1
 	ip netns del "$SF_CONT_NS" 2>/dev/null
 	ip netns del "$SF_HOST_NS" 2>/dev/null
 	ip netns del "$SF_INET_NS" 2>/dev/null
@@ -178,7 +205,7 @@ topo_start_servers() {
 # The policy is $SF_POLICY (default: allow all) passed as SLIRP_FILTER_POLICY, the way
 # Podman's environment reaches the helper; audit records go to $SF_AUDIT_LOG if set.
 topo_start_helper() {
-	local ready_at=3 exit_at=4 r=""
+	local ready_at=3 exit_at=4 r="" asan=${ASAN_OPTIONS:-}
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--ready-at) ready_at=$2; shift 2 ;;
@@ -186,6 +213,12 @@ topo_start_helper() {
 		*) break ;;
 		esac
 	done
+	# confined in an ASan build: no leak check at exit (see SF_ASAN above)
+	if [ "$SF_ASAN" = 1 ] && [[ " $* " =~ \ --enable-(sandbox|seccomp)\  ]]; then
+		asan="${asan:+$asan:}detect_leaks=0"
+	fi
+	# the previous helper's log is about to be replaced: its sanitizer reports first
+	topo_sanitizer_check "$SF_HELPER_LOG" || { SF_HELPER_LOG=""; fail "(an earlier helper of this test)"; }
 	SF_HELPER_LOG=$SF_TMP/helper.log
 	rm -f "$SF_TMP/ready" "$SF_TMP/exit"
 	mkfifo "$SF_TMP/ready" "$SF_TMP/exit"
@@ -198,7 +231,7 @@ topo_start_helper() {
 	[ -n "$SF_READY_R" ] && exec {SF_READY_R}<&-
 	exec {SF_READY_R}<>"$SF_TMP/ready"
 	eval "SLIRP_FILTER_POLICY=\"\${SF_POLICY:-\$SF_ALLOW_ALL}\" SLIRP_FILTER_AUDIT_LOG=\"\${SF_AUDIT_LOG:-}\" \
-		ip netns exec \"\$SF_HOST_NS\" \"\$SLIRP_FILTER\" \"\$@\" \
+		ASAN_OPTIONS=\"\$asan\" ip netns exec \"\$SF_HOST_NS\" \"\$SLIRP_FILTER\" \"\$@\" \
 		${ready_at}>\"\$SF_TMP/ready\" ${exit_at}<\"\$SF_TMP/exit\" \
 		${SF_READY_R}<&- </dev/null >\"\$SF_HELPER_LOG\" 2>&1 &"
 	SF_HELPER_PID=$!
@@ -224,11 +257,15 @@ topo_stop_helper() {
 	SF_HELPER_RC=0
 	wait "$SF_HELPER_PID" || SF_HELPER_RC=$?
 	SF_HELPER_PID=""
+	topo_sanitizer_check "$SF_HELPER_LOG" || { SF_HELPER_LOG=""; fail "(the helper's exit status: $SF_HELPER_RC)"; }
 }
 
 # The argv Podman >= 4.6 passes, with our namespace.
+# (In an ASan build without SF_KEEP_CONFINED=1: without the two confinement flags, see SF_ASAN.)
 podman_args() {
-	echo "--disable-host-loopback --mtu=65520 --enable-sandbox --enable-seccomp -c -r 3 -e 4 --netns-type=path /run/netns/$SF_CONT_NS tap0"
+	local confine="--enable-sandbox --enable-seccomp"
+	[ "$SF_ASAN" = 1 ] && [ "${SF_KEEP_CONFINED:-0}" != 1 ] && confine=""
+	echo "--disable-host-loopback --mtu=65520 $confine -c -r 3 -e 4 --netns-type=path /run/netns/$SF_CONT_NS tap0"
 }
 
 # http_get URL: fetch from inside the container (busybox wget; -T segfaults, so timeout)

@@ -132,7 +132,7 @@ static void test_query_reply(void)
 	g_assert_cmpuint(ack, ==, 1001 + sizeof(q1) + sizeof(q2));
 	/* a 3000-byte reply goes out in MSS-sized segments within the window */
 	memset(reply, 0x42, sizeof(reply));
-	s.out->len = 0;
+	g_ptr_array_set_size(s.out, 0); /* frees them; setting ->len leaked them */
 	g_assert_true(sf_tcp_responder_reply(r, g_array_index(s.conns, uint32_t, 0), reply,
 					     sizeof(reply), 4));
 	g_assert_cmpuint(s.out->len, ==, 4); /* 3002 bytes / 1000 */
@@ -148,14 +148,14 @@ static void test_query_reply(void)
 	p = last(&s, &seq, &ack, &pl);
 	/* lost: the guest acknowledges only the first 1000; the rest is resent on timeout */
 	send_seg(r, 1013, iss + 1000, ACK, NULL, 0, 65535, 5);
-	s.out->len = 0;
+	g_ptr_array_set_size(s.out, 0);
 	g_assert_cmpint(sf_tcp_responder_timers(r, 4 + SF_TCPR_RTO_MS + 1), >=, 0);
 	g_assert_cmpuint(s.out->len, ==, 3);
 	p = last(&s, &seq, &ack, NULL);
 	(void)p;
 	/* all acknowledged, then the guest closes: we answer FIN|ACK */
 	send_seg(r, 1013, iss + 3002, ACK, NULL, 0, 65535, 600);
-	s.out->len = 0;
+	g_ptr_array_set_size(s.out, 0);
 	send_seg(r, 1013, iss + 3002, ACK | FIN, NULL, 0, 65535, 601);
 	/* one query is still unanswered: only an ACK until it is */
 	p = last(&s, &seq, &ack, NULL);
@@ -188,7 +188,7 @@ static void test_window_and_order(void)
 	/* in order, with a 100-byte window: the 502-byte reply waits for the window */
 	send_seg(r, 1001, iss, ACK | PSH, q, sizeof(q), 100, 3);
 	g_assert_cmpuint(s.msgs->len, ==, 1);
-	s.out->len = 0;
+	g_ptr_array_set_size(s.out, 0);
 	memset(reply, 1, sizeof(reply));
 	sf_tcp_responder_reply(r, g_array_index(s.conns, uint32_t, 0), reply, sizeof(reply), 4);
 	g_assert_cmpuint(s.out->len, ==, 1);
@@ -244,7 +244,7 @@ static void test_idle_close(void)
 	r = sf_tcp_responder_new(1000, emit, on_message, &s);
 	iss = handshake(r, &s);
 	(void)iss;
-	s.out->len = 0;
+	g_ptr_array_set_size(s.out, 0);
 	sf_tcp_responder_timers(r, 1 + SF_TCPR_IDLE_MS);
 	p = last(&s, &seq, &ack, NULL);
 	g_assert_cmpuint(p.tcp_flags, ==, FIN | ACK);

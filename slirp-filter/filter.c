@@ -338,6 +338,17 @@ SfVerdict sf_filter_frame(SfFilter *f, const uint8_t *frame, size_t len, int64_t
 
 	sf_flow_key_from_packet(pkt, &key);
 	fl = sf_flow_lookup(f->flows, &key, now_ms);
+	/*
+	 * A new connection (a bare SYN) on the 5-tuple of one that is closing,
+	 * or of a connection that came in through a port forward, is a new
+	 * outbound flow: it is decided, never waved through on the old entry.
+	 */
+	if (fl != NULL && pkt->proto == IPPROTO_TCP &&
+	    (pkt->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN &&
+	    (fl->tcp_state == SF_TCP_CLOSING || fl->reason == SF_REASON_INBOUND)) {
+		sf_flow_remove(f->flows, fl);
+		fl = NULL;
+	}
 	if (fl != NULL && now_ms >= fl->valid_until_ms) {
 		/* the learned address (plus grace) ran out: decide again */
 		SfDecision d;

@@ -299,6 +299,27 @@ static void test_learned_expiry_and_cut(void)
 	teardown(&fx);
 }
 
+/* A bare SYN reusing a closing flow's 5-tuple is a new flow, decided again. */
+static void test_reuse_after_close(void)
+{
+	Fixture fx;
+	Frame fr;
+	SfAddr web;
+	uint8_t ip[4] = { 203, 0, 113, 10 };
+
+	setup(&fx, "allow tcp to web.example port 80\ndns grace 30\n", 64);
+	sf_addr_from_ipv4(&web, ip);
+	g_assert_true(sf_learned_add(fx.learned, &web, "web.example", 0, 10));
+	build_tcp(&fr, AF_INET, "10.0.2.100", "203.0.113.10", 40000, 80, 100, 0, TCP_SYN, 0);
+	g_assert_cmpint(run(&fx, &fr, 1000, NULL), ==, SF_VERDICT_PASS);
+	build_tcp(&fr, AF_INET, "10.0.2.100", "203.0.113.10", 40000, 80, 101, 5, TCP_ACK | TCP_FIN, 0);
+	g_assert_cmpint(run(&fx, &fr, 2000, NULL), ==, SF_VERDICT_PASS);
+	/* the name's TTL is over (the grace only keeps established flows) */
+	build_tcp(&fr, AF_INET, "10.0.2.100", "203.0.113.10", 40000, 80, 9000, 0, TCP_SYN, 0);
+	g_assert_cmpint(run(&fx, &fr, 11000, NULL), ==, SF_VERDICT_REJECT);
+	teardown(&fx);
+}
+
 static void test_inbound_forward(void)
 {
 	Fixture fx;
@@ -316,6 +337,9 @@ static void test_inbound_forward(void)
 	build_tcp(&fr, AF_INET, "10.0.2.100", "198.51.100.1", 80, 50000, 7, 2, TCP_SYN | TCP_ACK, 0);
 	g_assert_cmpint(run(&fx, &fr, 0, NULL), ==, SF_VERDICT_PASS);
 	g_assert_cmpuint(fx.f->c.flows_inbound, ==, 1);
+	/* nor does a new connection from the guest on the forwarded connection's 5-tuple */
+	build_tcp(&fr, AF_INET, "10.0.2.100", "198.51.100.1", 80, 50000, 99, 0, TCP_SYN, 0);
+	g_assert_cmpint(run(&fx, &fr, 0, NULL), ==, SF_VERDICT_REJECT);
 	/* a SYN|ACK the guest makes up does not open anything */
 	build_tcp(&fr, AF_INET, "10.0.2.100", "198.51.100.2", 80, 50000, 7, 2, TCP_SYN | TCP_ACK, 0);
 	g_assert_cmpint(run(&fx, &fr, 0, NULL), ==, SF_VERDICT_REJECT);
@@ -366,6 +390,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/filter/audit-mode", test_audit_mode);
 	g_test_add_func("/filter/table-full", test_table_full);
 	g_test_add_func("/filter/learned-expiry-and-cut", test_learned_expiry_and_cut);
+	g_test_add_func("/filter/reuse-after-close", test_reuse_after_close);
 	g_test_add_func("/filter/inbound-forward", test_inbound_forward);
 	g_test_add_func("/filter/audit-record", test_audit_record);
 	return g_test_run();

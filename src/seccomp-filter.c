@@ -117,6 +117,13 @@ static const SeccompRule allow_list[] = {
 	ANY("restart_syscall"),
 	/* exit */
 	ANY("exit"), ANY("exit_group"),
+#if SF_SANITIZERS
+	/* sanitizer builds only (-Db_sanitize; docs/sandbox.md, "Sanitizers"): the
+	 * ASan and UBSan runtimes read /proc/self/exe and open the binary (read-only)
+	 * to print a report; without these the report would die of SIGSYS unprinted */
+	ANY("readlink"),
+	{ "open", 1, { ARG_MASKED(1, OPEN_MODE_MASK, O_RDONLY) } },
+#endif
 };
 
 /* Adds the rules of @allow_list; calls this architecture lacks are skipped. */

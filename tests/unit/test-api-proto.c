@@ -245,6 +245,10 @@ static void test_request_errors(void)
 		     parse_error);
 	expect_error("{\"execute\":\"list_hostfwd\",\"x\":\"\\uD83D\\uDE00\"}", SF_API_ERROR_PARSE,
 		     parse_error);
+	/* json-glib's \u takes four bytes, a quote among them: the surrogate is still seen */
+	expect_error("\"\\ud4\"\\ud800\\ud\"\"", SF_API_ERROR_PARSE, parse_error);
+	/* ...and a \u without hex digits takes nothing: the second value is still seen */
+	expect_error("{\"execute\":\"list_hostfwd\",\"x\\ute\":1} {}", SF_API_ERROR_PARSE, parse_error);
 	{
 		const char *ok = "{\"execute\":\"list_hostfwd\",\"x\":\"\\u00e9 [{\\\"\"}";
 		SfApiRequest req;

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "slirp-filter/api-proto.h"
+#include "slirp-filter/json-guard.h"
 
 G_DEFINE_QUARK(sf-api-error-quark, sf_api_error)
 
@@ -142,64 +143,6 @@ static size_t count_openers(const char *buf, size_t len)
 	return n;
 }
 
-/*
- * Whether @buf holds what json-glib 1.6 (Debian 12) mishandles and leaks
- * memory on, found by tests/fuzz/fuzz-api: a top-level value followed by an
- * object or array ("{}{}", "1 []"), which it accepts, keeping the last value
- * and leaking the others; and a \u escape of a UTF-16 surrogate (D800-DFFF),
- * whose "malformed surrogate pair" error leaks. No slirp4netns request needs
- * either (every string it carries is ASCII), so such a request is refused
- * before it is parsed. Anything else that is malformed is left to the parser.
- * Strings are counted as json-glib 1.6 counts them: a \u followed by a hex
- * digit takes up to four hex digits and the first other byte after them, a
- * quote included (so that quote does not end the string).
- */
-static bool json_glib_trap(const char *buf, size_t len)
-{
-	size_t depth = 0;
-	bool in_string = false, seen = false;
-
-	/* anywhere, in a string or not, however strings are counted: \uD800-\uDFFF */
-	for (size_t i = 0; i + 3 < len; i++)
-		if (buf[i] == '\\' && buf[i + 1] == 'u' && (buf[i + 2] == 'd' || buf[i + 2] == 'D') &&
-		    g_ascii_xdigit_value(buf[i + 3]) >= 8)
-			return true;
-	for (size_t i = 0; i < len; i++) {
-		char c = buf[i];
-
-		if (in_string) {
-			if (c == '\\' && i + 2 < len && buf[i + 1] == 'u' && g_ascii_isxdigit(buf[i + 2])) {
-				size_t k = i + 2, end = MIN(i + 6, len);
-
-				while (k < end && g_ascii_isxdigit(buf[k]))
-					k++;
-				i = k < end ? k : end - 1; /* the first other byte goes too */
-			} else if (c == '\\') {
-				i++; /* the escaped byte (a 'u' without hex digits alone) */
-			} else if (c == '"') {
-				in_string = false;
-				if (depth == 0)
-					seen = true; /* a top-level string ended */
-			}
-			continue;
-		}
-		if (c == '"') {
-			in_string = true;
-		} else if (c == '{' || c == '[') {
-			if (depth == 0 && seen)
-				return true;
-			depth++;
-		} else if (c == '}' || c == ']') {
-			if (depth == 0)
-				return false; /* malformed: the parser says so */
-			if (--depth == 0)
-				seen = true;
-		} else if (depth == 0 && c != ' ' && c != '\t' && c != '\n' && c != '\r') {
-			seen = true;
-		}
-	}
-	return false;
-}
 
 /*
  * The checks that need no parser. Returns the root node of @parser after
@@ -223,7 +166,7 @@ static JsonNode *load(JsonParser *parser, const char *buf, size_t len, GError **
 			    SF_API_NESTING_MAX);
 		return NULL;
 	}
-	if (json_glib_trap(buf, len)) {
+	if (sf_json_glib_trap(buf, len)) {
 		fail(error, SF_API_ERROR_PARSE, "bad request: cannot parse JSON");
 		return NULL;
 	}
@@ -296,7 +239,7 @@ bool sf_api_request_complete(const char *buf, size_t len)
 	if (buf == NULL || len == 0)
 		return false;
 	if (len > SF_API_REQUEST_MAX || memchr(buf, '\0', len) != NULL ||
-	    count_openers(buf, len) > SF_API_NESTING_MAX || json_glib_trap(buf, len))
+	    count_openers(buf, len) > SF_API_NESTING_MAX || sf_json_glib_trap(buf, len))
 		return true; /* refused whatever follows */
 	/* invalid UTF-8 longer than a truncated 4-byte sequence stays invalid */
 	if (!g_utf8_validate(buf, (gssize)len, &end))

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "slirp-filter/audit-read.h"
+#include "slirp-filter/json-guard.h"
 
 /* Audit records are flat objects; a little room for future nesting. */
 #define AUDIT_NESTING_MAX 8
@@ -203,6 +204,8 @@ bool sf_audit_record_parse(const char *line, size_t len, SfAuditRecord *rec, GEr
 		return fail(error, SF_AUDIT_READ_ERROR_NOT_JSON, "not JSON (a NUL byte)");
 	if (depth > AUDIT_NESTING_MAX)
 		return fail(error, SF_AUDIT_READ_ERROR_NOT_JSON, "not JSON (nested too deeply)");
+	if (sf_json_glib_trap(line, len)) /* json-glib would leak on it (json-guard.h) */
+		return fail(error, SF_AUDIT_READ_ERROR_NOT_JSON, "not one JSON object");
 	parser = json_parser_new_immutable();
 	if (!json_parser_load_from_data(parser, line, (gssize)len, &local))
 		return fail(error, SF_AUDIT_READ_ERROR_NOT_JSON, "not JSON (%s)",

@@ -451,6 +451,40 @@ void sf_filter_inbound(SfFilter *f, const uint8_t *frame, size_t len, int64_t no
 	f->c.flows_inbound++;
 }
 
+void sf_filter_peer_reset(SfFilter *f, const uint8_t *frame, size_t len, int64_t now_ms)
+{
+	SfPacket pkt;
+	SfFlowKey key;
+	SfFlow *fl;
+	size_t l4;
+
+	/* a look at three bytes first: only TCP RSTs are parsed (this runs for every frame) */
+	if (len < 14 + 20 + 20)
+		return;
+	if (frame[12] == 0x08 && frame[13] == 0x00 && frame[14 + 9] == IPPROTO_TCP)
+		l4 = 14 + (size_t)(frame[14] & 0x0f) * 4;
+	else if (frame[12] == 0x86 && frame[13] == 0xdd && frame[14 + 6] == IPPROTO_TCP)
+		l4 = 14 + 40;
+	else
+		return;
+	if (l4 + 20 > len || !(frame[l4 + 13] & TCP_RST))
+		return;
+	if (sf_frame_parse(frame, len, &pkt) != SF_FRAME_OK || pkt.proto != IPPROTO_TCP)
+		return;
+	/* the flow as the guest sends it */
+	memset(&key, 0, sizeof(key));
+	key.src = pkt.dst;
+	key.dst = pkt.src;
+	key.sport = pkt.dport;
+	key.dport = pkt.sport;
+	key.proto = IPPROTO_TCP;
+	fl = sf_flow_lookup(f->flows, &key, now_ms);
+	if (fl != NULL && fl->tcp_state != SF_TCP_CLOSING) {
+		fl->tcp_state = SF_TCP_CLOSING;
+		sf_flow_touch(fl, now_ms);
+	}
+}
+
 void sf_filter_cut_frames(const SfFlow *flow, uint8_t *to_guest, size_t *guest_len, uint8_t *to_slirp,
 			  size_t *slirp_len)
 {

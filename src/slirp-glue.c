@@ -22,11 +22,14 @@ int64_t daemon_now_ms(void)
 static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 {
 	Daemon *d = opaque;
+	int64_t now = daemon_now_ms(); /* vDSO: a few ns next to the write */
 	ssize_t n;
 
 	/* a connection in through a port forward: let the guest answer it */
 	if (d->filter.forwards > 0)
-		sf_filter_inbound(&d->filter, buf, len, daemon_now_ms());
+		sf_filter_inbound(&d->filter, buf, len, now);
+	/* a connection libslirp resets (the server reset it) leaves the flow table */
+	sf_filter_peer_reset(&d->filter, buf, len, now);
 	do
 		n = write(d->tapfd, buf, len);
 	while (n < 0 && errno == EINTR);

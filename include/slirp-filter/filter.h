@@ -128,5 +128,18 @@ void sf_filter_forward(SfFilter *f, bool udp, uint16_t guest_port, bool add);
  */
 void sf_filter_inbound(SfFilter *f, const uint8_t *frame, size_t len, int64_t now_ms);
 
+/**
+ * sf_filter_peer_reset:
+ * Looks at a frame libslirp sends to the guest: a TCP RST there ends that
+ * connection (libslirp has dropped its host socket: the server reset it, or
+ * the connection failed), and the guest answers an RST with nothing, so its
+ * entry would otherwise stay "established" for SF_FLOW_TIMEOUT_TCP_ESTABLISHED_MS
+ * and, connection by connection, fill the table. The flow is marked closing
+ * and leaves after SF_FLOW_TIMEOUT_TCP_CLOSING_MS, like one the guest reset
+ * (a bare SYN on its 5-tuple is then decided again). Only TCP RSTs are
+ * parsed; never allocates.
+ */
+void sf_filter_peer_reset(SfFilter *f, const uint8_t *frame, size_t len, int64_t now_ms);
+
 /** sf_drop_reason_name: "malformed", "spoofed", ... */
 const char *sf_drop_reason_name(SfDropReason reason);

@@ -34,7 +34,7 @@ void sf_flow_key_from_packet(const SfPacket *pkt, SfFlowKey *key);
 typedef enum {
 	SF_TCP_SYN_SENT,    /* the guest's SYN passed */
 	SF_TCP_ESTABLISHED, /* the guest sent a segment with ACK */
-	SF_TCP_CLOSING,     /* FIN or RST seen from the guest */
+	SF_TCP_CLOSING,     /* FIN or RST seen from the guest, or an RST libslirp sent it */
 } SfTcpState;
 
 /**

@@ -346,6 +346,47 @@ static void test_inbound_forward(void)
 	teardown(&fx);
 }
 
+/* An RST libslirp sends the guest (the server reset the connection) closes the flow's entry. */
+static void test_peer_reset(void)
+{
+	Fixture fx;
+	Frame fr;
+	SfFilterEvent ev;
+
+	setup(&fx, "allow tcp to 203.0.113.10 port 80\nallow tcp to 2001:db8::10 port 80\n", 64);
+	build_tcp(&fr, AF_INET, "10.0.2.100", "203.0.113.10", 40000, 80, 100, 0, TCP_SYN, 0);
+	g_assert_cmpint(run(&fx, &fr, 0, &ev), ==, SF_VERDICT_PASS);
+	build_tcp(&fr, AF_INET, "10.0.2.100", "203.0.113.10", 40000, 80, 101, 501, TCP_ACK, 10);
+	g_assert_cmpint(run(&fx, &fr, 0, &ev), ==, SF_VERDICT_PASS);
+	g_assert_cmpint(ev.flow->tcp_state, ==, SF_TCP_ESTABLISHED);
+	/* data and a FIN towards the guest change nothing; another 5-tuple's RST neither */
+	build_tcp(&fr, AF_INET, "203.0.113.10", "10.0.2.100", 80, 40000, 501, 111, TCP_ACK | TCP_FIN, 5);
+	sf_filter_peer_reset(fx.f, fr.b, fr.len, 1000);
+	build_tcp(&fr, AF_INET, "203.0.113.10", "10.0.2.100", 80, 40001, 501, 111, TCP_ACK | TCP_RST, 0);
+	sf_filter_peer_reset(fx.f, fr.b, fr.len, 1000);
+	build_tcp(&fr, AF_INET, "10.0.2.100", "203.0.113.10", 40000, 80, 111, 501, TCP_ACK, 0);
+	g_assert_cmpint(run(&fx, &fr, 1000, &ev), ==, SF_VERDICT_PASS);
+	g_assert_cmpint(ev.flow->tcp_state, ==, SF_TCP_ESTABLISHED);
+	/* libslirp resets it: closing, gone after the closing timeout */
+	build_tcp(&fr, AF_INET, "203.0.113.10", "10.0.2.100", 80, 40000, 501, 111, TCP_ACK | TCP_RST, 0);
+	sf_filter_peer_reset(fx.f, fr.b, fr.len, 2000);
+	g_assert_cmpuint(sf_flow_count(fx.flows), ==, 1);
+	sf_flow_expire(fx.flows, 2000 + SF_FLOW_TIMEOUT_TCP_CLOSING_MS - 1, 1000);
+	g_assert_cmpuint(sf_flow_count(fx.flows), ==, 1);
+	sf_flow_expire(fx.flows, 2000 + SF_FLOW_TIMEOUT_TCP_CLOSING_MS, 1000);
+	g_assert_cmpuint(sf_flow_count(fx.flows), ==, 0);
+	/* IPv6 alike; a runt or a truncated frame is ignored */
+	build_tcp(&fr, AF_INET6, "fd00::100", "2001:db8::10", 40000, 80, 100, 0, TCP_SYN, 0);
+	g_assert_cmpint(run(&fx, &fr, 3000, &ev), ==, SF_VERDICT_PASS);
+	build_tcp(&fr, AF_INET6, "2001:db8::10", "fd00::100", 80, 40000, 0, 101, TCP_ACK | TCP_RST, 0);
+	sf_filter_peer_reset(fx.f, fr.b, 20, 3000);
+	sf_filter_peer_reset(fx.f, fr.b, fr.len - 1, 3000);
+	g_assert_cmpint(ev.flow->tcp_state, ==, SF_TCP_SYN_SENT);
+	sf_filter_peer_reset(fx.f, fr.b, fr.len, 3000);
+	g_assert_cmpint(ev.flow->tcp_state, ==, SF_TCP_CLOSING);
+	teardown(&fx);
+}
+
 static void test_audit_record(void)
 {
 	Fixture fx;
@@ -392,6 +433,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/filter/learned-expiry-and-cut", test_learned_expiry_and_cut);
 	g_test_add_func("/filter/reuse-after-close", test_reuse_after_close);
 	g_test_add_func("/filter/inbound-forward", test_inbound_forward);
+	g_test_add_func("/filter/peer-reset", test_peer_reset);
 	g_test_add_func("/filter/audit-record", test_audit_record);
 	return g_test_run();
 }

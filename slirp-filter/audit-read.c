@@ -205,7 +205,7 @@ bool sf_audit_record_parse(const char *line, size_t len, SfAuditRecord *rec, GEr
 	if (depth > AUDIT_NESTING_MAX)
 		return fail(error, SF_AUDIT_READ_ERROR_NOT_JSON, "not JSON (nested too deeply)");
 	if (sf_json_glib_trap(line, len)) /* json-glib would leak on it (json-guard.h) */
-		return fail(error, SF_AUDIT_READ_ERROR_NOT_JSON, "not one JSON object");
+		return fail(error, SF_AUDIT_READ_ERROR_NOT_JSON, "not JSON (not exactly one value)");
 	parser = json_parser_new_immutable();
 	if (!json_parser_load_from_data(parser, line, (gssize)len, &local))
 		return fail(error, SF_AUDIT_READ_ERROR_NOT_JSON, "not JSON (%s)",

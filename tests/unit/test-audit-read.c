@@ -170,9 +170,9 @@ static void test_parse_errors(void)
 		static const char two[] = "{}{\"time\":\"2026-11-23T18:01:48Z\",\"event\":\"flow\"}";
 		static const char surrogate[] = "{\"a\":\"\\ud800\"}";
 
-		expect_bad(two, sizeof(two) - 1, SF_AUDIT_READ_ERROR_NOT_JSON, "not one JSON object");
+		expect_bad(two, sizeof(two) - 1, SF_AUDIT_READ_ERROR_NOT_JSON, "not exactly one value");
 		expect_bad(surrogate, sizeof(surrogate) - 1, SF_AUDIT_READ_ERROR_NOT_JSON,
-			   "not one JSON object");
+			   "not exactly one value");
 	}
 #define BAD(json, code, part) expect_bad(json, strlen(json), code, part)
 	BAD("{\"event\":\"flow\"}", SF_AUDIT_READ_ERROR_NOT_RECORD, "no \"time\"");

@@ -155,6 +155,24 @@ static size_t build_rst(int family, const uint8_t smac[6], const uint8_t dmac[6]
 	return total;
 }
 
+/*
+ * put_headers() for a frame built from arguments: both addresses of one
+ * family, everything fits in @size and in an IP packet. Returns the L4
+ * offset and sets *@family, or 0.
+ */
+static size_t put_checked_headers(uint8_t *out, size_t size, const uint8_t smac[6],
+				  const uint8_t dmac[6], const SfAddr *src, const SfAddr *dst,
+				  uint8_t proto, size_t l4len, int *family)
+{
+	if (out == NULL || smac == NULL || dmac == NULL || src == NULL || dst == NULL ||
+	    sf_addr_is_ipv4(src) != sf_addr_is_ipv4(dst))
+		return 0;
+	*family = sf_addr_is_ipv4(src) ? AF_INET : AF_INET6;
+	if (l4len > 65535 - IPV4_HLEN || size < ETH_HLEN + ip_hlen(*family) + l4len)
+		return 0;
+	return put_headers(out, *family, smac, dmac, src, dst, proto, l4len);
+}
+
 size_t sf_reply_tcp_segment(const uint8_t smac[6], const uint8_t dmac[6], const SfAddr *src,
 			    const SfAddr *dst, uint16_t sport, uint16_t dport, uint32_t seq,
 			    uint32_t ack, uint8_t flags, uint16_t window, uint16_t mss,
@@ -165,13 +183,11 @@ size_t sf_reply_tcp_segment(const uint8_t smac[6], const uint8_t dmac[6], const 
 	size_t l4len = TCP_HLEN + opt + plen, off;
 	uint8_t *tcp;
 
-	if (smac == NULL || dmac == NULL || src == NULL || dst == NULL ||
-	    sf_addr_is_ipv4(src) != sf_addr_is_ipv4(dst) || (plen > 0 && payload == NULL))
+	if (plen > 0 && payload == NULL)
 		return 0;
-	family = sf_addr_is_ipv4(src) ? AF_INET : AF_INET6;
-	if (out == NULL || l4len > 65535 - IPV4_HLEN || size < ETH_HLEN + ip_hlen(family) + l4len)
+	off = put_checked_headers(out, size, smac, dmac, src, dst, IPPROTO_TCP, l4len, &family);
+	if (off == 0)
 		return 0;
-	off = put_headers(out, family, smac, dmac, src, dst, IPPROTO_TCP, l4len);
 	tcp = out + off;
 	memset(tcp, 0, TCP_HLEN + opt);
 	wr16(tcp, sport);
@@ -202,13 +218,11 @@ size_t sf_reply_udp(const uint8_t smac[6], const uint8_t dmac[6], const SfAddr *
 	uint8_t *udp;
 	uint16_t sum;
 
-	if (smac == NULL || dmac == NULL || src == NULL || dst == NULL ||
-	    sf_addr_is_ipv4(src) != sf_addr_is_ipv4(dst) || (plen > 0 && payload == NULL))
+	if (plen > 0 && payload == NULL)
 		return 0;
-	family = sf_addr_is_ipv4(src) ? AF_INET : AF_INET6;
-	if (out == NULL || l4len > 65535 - IPV4_HLEN || size < ETH_HLEN + ip_hlen(family) + l4len)
+	off = put_checked_headers(out, size, smac, dmac, src, dst, IPPROTO_UDP, l4len, &family);
+	if (off == 0)
 		return 0;
-	off = put_headers(out, family, smac, dmac, src, dst, IPPROTO_UDP, l4len);
 	udp = out + off;
 	wr16(udp, sport);
 	wr16(udp + 2, dport);

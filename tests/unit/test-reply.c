@@ -528,6 +528,42 @@ static void test_out_too_small(void)
 	g_assert_cmpuint(sf_reply_tcp_rst(f.b, f.len, &p, out, sizeof(out)), ==, 0);
 }
 
+/* The resolver's UDP answers: fields, family checks and the checksum with its pseudo-header. */
+static void test_udp_builder(void)
+{
+	uint8_t out[SF_REPLY_MAX], payload[100];
+	SfPacket r;
+	SfAddr dns4, guest4, dns6, guest6;
+	uint8_t a4[4] = { 10, 0, 2, 3 }, b4[4] = { 10, 0, 2, 100 };
+	size_t n;
+
+	sf_addr_from_ipv4(&dns4, a4);
+	sf_addr_from_ipv4(&guest4, b4);
+	g_assert_cmpint(inet_pton(AF_INET6, "fd00::3", dns6.b), ==, 1);
+	g_assert_cmpint(inet_pton(AF_INET6, "fd00::100", guest6.b), ==, 1);
+	fill_payload(payload, sizeof(payload));
+	n = sf_reply_udp(fb_gw_mac, fb_guest_mac, &dns4, &guest4, 53, 40000, payload,
+			 sizeof(payload), out, sizeof(out));
+	g_assert_cmpuint(n, ==, 14 + 20 + 8 + sizeof(payload));
+	g_assert_cmpint(sf_frame_parse(out, n, &r), ==, SF_FRAME_OK);
+	g_assert_cmpuint(r.sport, ==, 53);
+	g_assert_cmpuint(r.dport, ==, 40000);
+	g_assert_cmpmem(out + r.payload_offset, r.payload_len, payload, sizeof(payload));
+	g_assert_cmpuint(l4_sum(out + 14, IPPROTO_UDP, out + r.l4_offset, r.l4_len), ==, 0);
+	g_assert_cmpuint(rfc1071_fold(rfc1071_add(0, out + 14, 20)), ==, 0);
+	n = sf_reply_udp(fb_gw_mac, fb_guest_mac, &dns6, &guest6, 53, 40000, payload,
+			 sizeof(payload), out, sizeof(out));
+	g_assert_cmpint(sf_frame_parse(out, n, &r), ==, SF_FRAME_OK);
+	g_assert_cmpuint(l4_sum(out + 14, IPPROTO_UDP, out + r.l4_offset, r.l4_len), ==, 0);
+	/* mixed families, no room, a missing payload: nothing */
+	g_assert_cmpuint(sf_reply_udp(fb_gw_mac, fb_guest_mac, &dns4, &guest6, 53, 1, payload, 1,
+				      out, sizeof(out)), ==, 0);
+	g_assert_cmpuint(sf_reply_udp(fb_gw_mac, fb_guest_mac, &dns4, &guest4, 53, 1, payload,
+				      sizeof(payload), out, 60), ==, 0);
+	g_assert_cmpuint(sf_reply_udp(fb_gw_mac, fb_guest_mac, &dns4, &guest4, 53, 1, NULL, 5, out,
+				      sizeof(out)), ==, 0);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -544,5 +580,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/reply/no-reply-non-unicast", test_no_reply_non_unicast);
 	g_test_add_func("/reply/every-truncation", test_every_truncation);
 	g_test_add_func("/reply/out-too-small", test_out_too_small);
+	g_test_add_func("/reply/udp-builder", test_udp_builder);
 	return g_test_run();
 }

@@ -531,7 +531,8 @@ static void query(Resolver *res, const Client *c, const uint8_t *msg, size_t len
 	}
 	/* a UDP answer must fit the tap's MTU as well as the client's buffer */
 	if (!c->tcp)
-		q.udp_size = (uint16_t)MIN((unsigned)q.udp_size, res->d->opts->mtu - 48u);
+		/* (never below DNS's 512: an MTU too small for that is the user's choice; no wrap) */
+		q.udp_size = (uint16_t)MIN((unsigned)q.udp_size, MAX(res->d->opts->mtu, 560u) - 48u);
 	if (sf_dns_cache_lookup(res->cache, &q, res->d->policy, now_ms, &ans)) {
 		res->counters.cache_hits++;
 		deliver(res, c, &q, &ans, now_ms);

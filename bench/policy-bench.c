@@ -8,12 +8,15 @@
  * what a load or reload costs) over a few rounds, and sf_policy_decide() on
  * a mix of destinations inside and outside the rules and learned addresses,
  * and sf_policy_match_name() on names that match and names that do not.
+ * Also reports what a loaded policy holds from malloc (policy_kib: glibc's
+ * mallinfo2, heap plus mmapped blocks, measured around the last load).
  * Prints one JSON object (bench/run puts it in its record). No I/O besides
  * stdout; not a test: the unit suite's /policy/scale checks the bounds.
  *
  * Usage: policy-bench [RULES] [DECISIONS]
  */
 #include <glib.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -49,7 +52,7 @@ int main(int argc, char **argv)
 	double load_ms[5];
 	int64_t t0, t1;
 	unsigned allowed = 0, matched = 0;
-	double decide_ns, name_ns;
+	double decide_ns, name_ns, held = 0;
 	const unsigned n_names = n_decide / 4;
 	char name[128];
 
@@ -85,11 +88,15 @@ int main(int argc, char **argv)
 
 	for (unsigned r = 0; r < rounds; r++) {
 		g_autoptr(GError) error = NULL;
+		struct mallinfo2 m0, m1;
 
 		g_clear_pointer(&p, sf_policy_free);
+		m0 = mallinfo2();
 		t0 = g_get_monotonic_time();
 		p = sf_policy_parse(text->str, text->len, "bench.policy", &error);
 		t1 = g_get_monotonic_time();
+		m1 = mallinfo2();
+		held = (double)((int64_t)(m1.uordblks + m1.hblkhd) - (int64_t)(m0.uordblks + m0.hblkhd)) / 1024;
 		if (p == NULL) {
 			fprintf(stderr, "policy-bench: %s\n", error->message);
 			return 1;
@@ -159,10 +166,10 @@ int main(int argc, char **argv)
 	name_ns = (double)(t1 - t0) * 1000.0 / n_names;
 
 	printf("{\"rules\": %u, \"cidr_rules\": %u, \"name_rules\": %u, \"load_ms\": %.2f, "
-	       "\"load_ms_min\": %.2f, \"decisions\": %u, \"decide_ns\": %.1f, \"allowed\": %u, "
-	       "\"name_matches\": %u, \"name_match_ns\": %.1f, \"matched\": %u}\n",
-	       n_rules, n_cidr, n_name, load_ms[rounds / 2], load_ms[0], n_decide, decide_ns, allowed,
-	       n_names, name_ns, matched);
+	       "\"load_ms_min\": %.2f, \"policy_kib\": %.0f, \"decisions\": %u, \"decide_ns\": %.1f, "
+	       "\"allowed\": %u, \"name_matches\": %u, \"name_match_ns\": %.1f, \"matched\": %u}\n",
+	       n_rules, n_cidr, n_name, load_ms[rounds / 2], load_ms[0], held, n_decide, decide_ns,
+	       allowed, n_names, name_ns, matched);
 	sf_learned_free(learned);
 	g_string_free(text, TRUE);
 	return allowed > 0 && matched > 0 ? 0 : 1;

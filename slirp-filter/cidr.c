@@ -9,7 +9,11 @@
  * splits an edge where the new prefix diverges (adding at most one branch
  * node), so n prefixes need at most 2n-1 nodes. Nodes live in one array
  * addressed by index (0 is the root, /0), which keeps the structure compact
- * and lets lookups walk it without allocating. Lookups report every
+ * and lets lookups walk it without allocating. A builder that knows how
+ * many prefixes it will insert reserves the 2n-1 nodes up front and trims
+ * the array to its final size afterwards (one block, no doubling slack);
+ * it may also rewrite the values once, after counting what each prefix
+ * holds (sf_cidr_trie_remap). Lookups report every
  * matching prefix on the path, not only the longest, because the policy's
  * deny-over-allow rule needs all of them.
  */
@@ -26,14 +30,15 @@ G_DEFINE_QUARK(sf-cidr-error-quark, sf_cidr_error)
 
 typedef struct {
 	SfAddr prefix;
+	uint32_t child[2];
+	uint32_t value;
 	uint8_t len;
 	bool has_value;
-	uint32_t value;
-	uint32_t child[2];
 } TrieNode;
 
 struct SfCidrTrie {
-	GArray *nodes; /* TrieNode; [0] is the root */
+	TrieNode *nodes; /* [0] is the root */
+	uint32_t n, cap; /* nodes in use, allocated */
 	size_t count;
 };
 
@@ -97,14 +102,27 @@ const char *sf_cidr_to_string(const SfCidr *cidr, char *buf, size_t size)
 
 bool sf_cidr_parse(const char *text, SfCidr *cidr, GError **error)
 {
-	g_autofree char *addr_text = NULL;
+	g_autofree char *long_text = NULL;
+	char short_text[INET6_ADDRSTRLEN + 8];
+	const char *addr_text;
 	const char *slash = strchr(text, '/');
 	uint8_t raw[16];
 	unsigned maxlen, len;
 	bool v4;
 
 	memset(cidr, 0, sizeof(*cidr));
-	addr_text = slash ? g_strndup(text, (gsize)(slash - text)) : g_strdup(text);
+	{
+		/* the address part: on the stack when it fits (no allocation per rule) */
+		size_t alen = slash ? (size_t)(slash - text) : strlen(text);
+
+		if (alen < sizeof(short_text)) {
+			memcpy(short_text, text, alen);
+			short_text[alen] = '\0';
+			addr_text = short_text;
+		} else {
+			addr_text = long_text = g_strndup(text, alen);
+		}
+	}
 	if (inet_pton(AF_INET, addr_text, raw) == 1) {
 		v4 = true;
 		maxlen = 32;
@@ -157,10 +175,10 @@ bool sf_cidr_parse(const char *text, SfCidr *cidr, GError **error)
 SfCidrTrie *sf_cidr_trie_new(void)
 {
 	SfCidrTrie *t = g_new0(SfCidrTrie, 1);
-	TrieNode root = { 0 };
 
-	t->nodes = g_array_new(FALSE, FALSE, sizeof(TrieNode));
-	g_array_append_val(t->nodes, root);
+	t->cap = 1;
+	t->nodes = g_new0(TrieNode, 1);
+	t->n = 1;
 	return t;
 }
 
@@ -168,22 +186,55 @@ void sf_cidr_trie_free(SfCidrTrie *trie)
 {
 	if (trie == NULL)
 		return;
-	g_array_unref(trie->nodes);
+	g_free(trie->nodes);
 	g_free(trie);
+}
+
+void sf_cidr_trie_reserve(SfCidrTrie *t, size_t prefixes)
+{
+	/* an insertion adds at most two nodes (a branch and a leaf) */
+	size_t want = prefixes > (UINT32_MAX - t->n) / 2 ? UINT32_MAX : t->n + 2 * prefixes;
+
+	if (want > t->cap) {
+		t->nodes = g_renew(TrieNode, t->nodes, want);
+		t->cap = (uint32_t)want;
+	}
+}
+
+void sf_cidr_trie_trim(SfCidrTrie *t)
+{
+	if (t->cap > t->n) {
+		t->nodes = g_renew(TrieNode, t->nodes, t->n);
+		t->cap = t->n;
+	}
+}
+
+void sf_cidr_trie_remap(SfCidrTrie *t, const uint32_t *map)
+{
+	for (uint32_t i = 0; i < t->n; i++)
+		if (t->nodes[i].has_value)
+			t->nodes[i].value = map[t->nodes[i].value];
 }
 
 static uint32_t node_add(SfCidrTrie *t, const SfAddr *prefix, unsigned len, bool has_value,
 			 uint32_t value)
 {
-	TrieNode n = { .len = (uint8_t)len, .has_value = has_value, .value = value };
+	TrieNode *n;
 
-	n.prefix = *prefix;
-	mask_to(&n.prefix, len);
-	g_array_append_val(t->nodes, n);
-	return t->nodes->len - 1;
+	if (t->n == t->cap) {
+		if (t->cap >= UINT32_MAX / 2)
+			g_error("%s: trie too large", G_STRLOC);
+		t->cap *= 2;
+		t->nodes = g_renew(TrieNode, t->nodes, t->cap);
+	}
+	n = &t->nodes[t->n];
+	*n = (TrieNode){ .prefix = *prefix, .len = (uint8_t)len, .has_value = has_value,
+			 .value = value };
+	mask_to(&n->prefix, len);
+	return t->n++;
 }
 
-#define NODE(t, i) (&g_array_index((t)->nodes, TrieNode, (i)))
+#define NODE(t, i) (&(t)->nodes[(i)])
 
 bool sf_cidr_trie_insert(SfCidrTrie *t, const SfCidr *cidr, uint32_t value, uint32_t *old)
 {
@@ -248,7 +299,7 @@ bool sf_cidr_trie_insert(SfCidrTrie *t, const SfCidr *cidr, uint32_t value, uint
 size_t sf_cidr_trie_lookup_all(const SfCidrTrie *t, const SfAddr *addr, uint32_t *values,
 			       size_t max)
 {
-	const TrieNode *nodes = (const TrieNode *)(const void *)t->nodes->data;
+	const TrieNode *nodes = t->nodes;
 	uint32_t cur = 0;
 	size_t n = 0;
 

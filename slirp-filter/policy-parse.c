@@ -12,27 +12,39 @@
  * parser reports every one (up to SF_POLICY_ERRORS_MAX) so a user fixes a
  * file in one round. A line with an error adds nothing to the policy.
  *
- * Rules are checked against the earlier ones as they arrive. Each distinct
- * target (a CIDR, `host`, a name, `*.suffix`, `*`) is interned to a small
- * id; one hash table per action maps (target id, protocols, normalized
- * port list) to the first rule with that key, which finds duplicates and
- * exact allow/deny contradictions in O(1). A per-target list of rules
- * finds allows entirely covered by a deny on the same target (scanning at
- * most SCAN_MAX entries per target so a pathological file stays linear).
- * Port lists are sorted and merged before they are stored, so equal lists
- * compare equal byte for byte.
+ * Rules are checked against the earlier ones as they arrive. Port lists
+ * are sorted and merged, then interned: equal lists become one list in the
+ * policy's port array (so equal lists have equal ids, and rules share
+ * them). Each distinct target (a CIDR, `host`, a name, `*.suffix`, `*`) is
+ * interned to a small id, its name stored once in a string pool. One hash
+ * table maps (target id, port list id, protocols, action) to the rule with
+ * that key, which finds duplicates and exact allow/deny contradictions in
+ * O(1); the tables are open-addressing arrays of fixed-size slots with the
+ * key's hash, compared against the parser's own per-rule records, so no
+ * key is ever allocated. The rules of each target are chained in file
+ * order, which finds allows entirely covered by a deny on the same target
+ * (scanning at most SCAN_MAX entries per target so a pathological file
+ * stays linear).
  *
- * Settings that depend on each other (ttl-min <= ttl-max) are checked at
- * the end. Only a file without errors becomes a policy; it is then handed
- * to sf_policy_compile() for its lookup structures.
+ * Everything the parser builds lives in scratch mappings (arena.h) that
+ * are unmapped in one go at the end: the rules, the port ranges, the name
+ * pool, the tables. Only a file without errors becomes a policy: the rules
+ * and the port ranges are copied into arrays of their exact size, the
+ * names into one block the rules point into, and the result is handed to
+ * sf_policy_compile() for its lookup structures. Nothing temporary is left
+ * between those blocks in the heap. Settings that depend on each other
+ * (ttl-min <= ttl-max) are checked at the end.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "arena.h"
 #include "slirp-filter/policy.h"
 
 #define LINE_LIMIT 4096u          /* bytes per line, without the line end */
@@ -75,10 +87,36 @@ typedef struct {
 	uint32_t line, col;
 } Pos;
 
+/* A distinct target; its rules are chained through RuleTmp.next in file order. */
 typedef struct {
-	uint32_t id;
-	GArray *rules; /* uint32_t indices into policy->rules */
+	uint32_t head, tail;  /* first and last rule (indices), when count > 0 */
+	uint32_t count;
+	uint32_t name_off;    /* NAME, SUFFIX: into Parser.pool */
+	uint16_t name_len;
+	uint8_t kind;         /* CIDR: the prefix is the one of rule `head` */
 } Target;
+
+/* A distinct port list: a run of Parser.ports. */
+typedef struct {
+	uint32_t first, count;
+} PortList;
+
+/* What the parser keeps about each stored rule besides the SfRule itself. */
+typedef struct {
+	uint32_t target;
+	uint32_t ports;       /* PortList id */
+	uint32_t next;        /* next rule of the same target */
+} RuleTmp;
+
+/* An open-addressing hash slot: the key's hash and 1 + the item it names (0: empty). */
+typedef struct {
+	uint32_t hash, item;
+} Slot;
+
+typedef struct {
+	SfVec slots;          /* Slot, a power of two of them */
+	uint32_t used;
+} Table;
 
 typedef struct {
 	const char *filename;
@@ -90,9 +128,18 @@ typedef struct {
 	bool too_new;             /* `version` above ours: unknown keywords are expected */
 	bool too_many_rules;
 	Pos set[SET_N];
-	GHashTable *targets;      /* GBytes target key -> Target */
-	GHashTable *exact[2];     /* per SfAction: GBytes (id, protos, ports) -> rule index + 1 */
-	GArray *scratch;          /* SfPortRange of the rule being parsed */
+	SfVec rules;              /* SfRule, in file order (names still NULL) */
+	SfVec rule_tmp;           /* RuleTmp, one per rule */
+	SfVec ports;              /* SfPortRange of every distinct port list */
+	SfVec port_lists;         /* PortList */
+	SfVec targets;            /* Target */
+	SfVec pool;               /* char: the targets' names, each NUL-terminated */
+	Table target_table;       /* -> Target */
+	Table port_table;         /* -> PortList */
+	Table rule_table;         /* (target, ports, protos, action) -> rule */
+	SfVec scratch;            /* SfPortRange of the rule being parsed */
+	char name[256];           /* the normalized name of the rule being parsed */
+	size_t name_len;
 	Word words[WORDS_MAX];
 } Parser;
 
@@ -579,7 +626,7 @@ static void parse_log(Parser *p, const Word *w, unsigned n)
 
 /* ---- rules ---- */
 
-static gint compare_ranges(gconstpointer a, gconstpointer b)
+static int compare_ranges(const void *a, const void *b)
 {
 	const SfPortRange *x = a, *y = b;
 
@@ -589,24 +636,24 @@ static gint compare_ranges(gconstpointer a, gconstpointer b)
 }
 
 /* Sorts and merges overlapping or adjacent ranges; the whole range becomes "every port". */
-static void normalize_ports(GArray *ranges)
+static void normalize_ports(SfVec *ranges)
 {
-	SfPortRange *r = (SfPortRange *)(void *)ranges->data;
-	guint out = 0;
+	SfPortRange *r = ranges->data;
+	size_t out = 0;
 
 	if (ranges->len == 0)
 		return;
-	g_array_sort(ranges, compare_ranges);
-	for (guint i = 1; i < ranges->len; i++) {
+	qsort(r, ranges->len, sizeof(SfPortRange), compare_ranges);
+	for (size_t i = 1; i < ranges->len; i++) {
 		if ((uint32_t)r[i].lo <= (uint32_t)r[out].hi + 1) {
 			r[out].hi = MAX(r[out].hi, r[i].hi);
 		} else {
 			r[++out] = r[i];
 		}
 	}
-	g_array_set_size(ranges, out + 1);
+	sf_vec_truncate(ranges, out + 1);
 	if (ranges->len == 1 && r[0].lo == 1 && r[0].hi == 65535)
-		g_array_set_size(ranges, 0);
+		sf_vec_truncate(ranges, 0);
 }
 
 /* Parses "80,443,8000-8080" into p->scratch (normalized). Reports every bad element. */
@@ -616,7 +663,7 @@ static bool parse_port_list(Parser *p, const Word *w)
 	uint32_t start = 0;
 	bool ok = true;
 
-	g_array_set_size(p->scratch, 0);
+	sf_vec_truncate(&p->scratch, 0);
 	while (start <= w->len) {
 		const char *e = w->s + start;
 		const char *comma = memchr(e, ',', w->len - start);
@@ -632,7 +679,7 @@ static bool parse_port_list(Parser *p, const Word *w)
 		} else if (dash == NULL) {
 			if (parse_port(p, e, elen, col, &r.lo)) {
 				r.hi = r.lo;
-				g_array_append_val(p->scratch, r);
+				sf_vec_append(&p->scratch, &r, 1);
 			} else {
 				ok = false;
 			}
@@ -651,13 +698,13 @@ static bool parse_port_list(Parser *p, const Word *w)
 					  r.hi, r.lo);
 				ok = false;
 			} else {
-				g_array_append_val(p->scratch, r);
+				sf_vec_append(&p->scratch, &r, 1);
 			}
 		}
 		start += elen + 1;
 	}
 	if (ok)
-		normalize_ports(p->scratch);
+		normalize_ports(&p->scratch);
 	return ok;
 }
 
@@ -680,7 +727,6 @@ static bool looks_like_address(const Word *w)
 static bool parse_target(Parser *p, const Word *w, SfRule *r)
 {
 	char buf[SHOWN_MAX + 4];
-	char out[256];
 	const char *s = w->s, *msg;
 	size_t len = w->len;
 
@@ -694,8 +740,10 @@ static bool parse_target(Parser *p, const Word *w, SfRule *r)
 	}
 	if (looks_like_address(w)) {
 		g_autoptr(GError) error = NULL;
-		g_autofree char *text = g_strndup(w->s, w->len);
+		char text[LINE_LIMIT + 1];
 
+		memcpy(text, w->s, w->len); /* a word is part of a line of at most LINE_LIMIT bytes */
+		text[w->len] = '\0';
 		if (!sf_cidr_parse(text, &r->cidr, &error)) {
 			/* sf_cidr_parse() quotes the word raw: use its message only when
 			 * shown() would quote it unchanged (found by tests/fuzz/fuzz-policy:
@@ -717,32 +765,213 @@ static bool parse_target(Parser *p, const Word *w, SfRule *r)
 		s += 2;
 		len -= 2;
 	}
-	msg = sf_name_normalize(s, len, out);
+	msg = sf_name_normalize(s, len, p->name);
 	if (msg != NULL) {
 		add_error(p, w->col, "name '%s': %s", shown(w->s, w->len, buf), msg);
 		return false;
 	}
-	r->name = g_strdup(out);
+	p->name_len = strlen(p->name);
 	return true;
 }
 
-static GBytes *target_key(const SfRule *r)
-{
-	GByteArray *b = g_byte_array_new();
-	uint8_t kind = (uint8_t)r->kind;
+/* ---- interning ---- */
 
-	g_byte_array_append(b, &kind, 1);
-	if (r->kind == SF_TARGET_CIDR) {
-		g_byte_array_append(b, r->cidr.prefix.b, 16);
-		g_byte_array_append(b, &r->cidr.len, 1);
-	} else if (r->name != NULL) {
-		g_byte_array_append(b, (const guint8 *)r->name, (guint)strlen(r->name));
+/* FNV-1a over @len bytes, continuing from @h. */
+static uint32_t hash_bytes(uint32_t h, const void *data, size_t len)
+{
+	const uint8_t *b = data;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
+/* The final mix of a hash (the tables index by the low bits). */
+static uint32_t hash_mix(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
+/* Makes room for one more item (growing at half full): slots found before stay valid until then. */
+static void table_reserve(Table *t)
+{
+	SfVec old = t->slots;
+	size_t n = MAX(old.len * 2, 64);
+	Slot *slots;
+
+	if ((t->used + 1) * (size_t)2 <= old.len)
+		return;
+	/* a fresh zeroed mapping, every item placed again by its hash */
+	sf_vec_init(&t->slots, sizeof(Slot));
+	slots = sf_vec_push(&t->slots, n);
+	for (size_t i = 0; i < old.len; i++) {
+		const Slot *o = &SF_VEC_AT(&old, Slot, i);
+		size_t j = o->hash & (n - 1);
+
+		if (o->item == 0)
+			continue;
+		while (slots[j].item != 0)
+			j = (j + 1) & (n - 1);
+		slots[j] = *o;
 	}
-	return g_byte_array_free_to_bytes(b);
+	sf_vec_free(&old);
+}
+
+/*
+ * The slot holding an item equal to the key (by @eq), or the empty slot
+ * where it goes. The table must have room (table_reserve()).
+ */
+static Slot *table_find(const Table *t, uint32_t hash,
+			bool (*eq)(const Parser *p, uint32_t item, const void *key), const Parser *p,
+			const void *key)
+{
+	Slot *slots = t->slots.data;
+	size_t mask = t->slots.len - 1;
+
+	for (size_t i = hash & mask;; i = (i + 1) & mask) {
+		if (slots[i].item == 0)
+			return &slots[i];
+		if (slots[i].hash == hash && eq(p, slots[i].item - 1, key))
+			return &slots[i];
+	}
+}
+
+/* Fills an empty slot returned by table_find(). */
+static void table_put(Table *t, Slot *slot, uint32_t hash, uint32_t item)
+{
+	slot->hash = hash;
+	slot->item = item + 1;
+	t->used++;
+}
+
+/* The target of the rule being parsed: its kind, its CIDR, or p->name. */
+typedef struct {
+	uint8_t kind;
+	const SfCidr *cidr;
+} TargetKey;
+
+static bool target_eq(const Parser *p, uint32_t item, const void *key)
+{
+	const Target *t = &SF_VEC_AT(&p->targets, Target, item);
+	const TargetKey *k = key;
+
+	if (t->kind != k->kind)
+		return false;
+	if (k->kind == SF_TARGET_CIDR) {
+		/* a new target's first rule is always stored (nothing to clash with yet) */
+		const SfCidr *c = &SF_VEC_AT(&p->rules, SfRule, t->head).cidr;
+
+		return t->count > 0 && c->len == k->cidr->len &&
+		       memcmp(c->prefix.b, k->cidr->prefix.b, 16) == 0;
+	}
+	if (k->kind == SF_TARGET_NAME || k->kind == SF_TARGET_SUFFIX)
+		return t->name_len == p->name_len &&
+		       memcmp(&SF_VEC_AT(&p->pool, char, t->name_off), p->name, p->name_len) == 0;
+	return true;
+}
+
+/* The id of @r's target (its name in p->name), added on first sight. */
+static uint32_t intern_target(Parser *p, const SfRule *r)
+{
+	TargetKey key = { r->kind, &r->cidr };
+	uint32_t h = 2166136261u ^ r->kind;
+	Slot *slot;
+	Target *t;
+
+	if (r->kind == SF_TARGET_CIDR) {
+		h = hash_bytes(h, r->cidr.prefix.b, 16);
+		h = hash_bytes(h, &r->cidr.len, 1);
+	} else if (r->kind == SF_TARGET_NAME || r->kind == SF_TARGET_SUFFIX) {
+		h = hash_bytes(h, p->name, p->name_len);
+	}
+	h = hash_mix(h);
+	table_reserve(&p->target_table);
+	slot = table_find(&p->target_table, h, target_eq, p, &key);
+	if (slot->item != 0)
+		return slot->item - 1;
+	t = sf_vec_push(&p->targets, 1);
+	*t = (Target){ .kind = r->kind };
+	if (r->kind == SF_TARGET_NAME || r->kind == SF_TARGET_SUFFIX) {
+		t->name_off = (uint32_t)sf_vec_append(&p->pool, p->name, p->name_len + 1);
+		t->name_len = (uint16_t)p->name_len; /* at most 253 */
+	}
+	table_put(&p->target_table, slot, h, (uint32_t)p->targets.len - 1);
+	return (uint32_t)p->targets.len - 1;
+}
+
+static bool port_list_eq(const Parser *p, uint32_t item, const void *key)
+{
+	const PortList *l = &SF_VEC_AT(&p->port_lists, PortList, item);
+	const SfVec *ranges = key;
+
+	return l->count == ranges->len &&
+	       (l->count == 0 || memcmp(&SF_VEC_AT(&p->ports, SfPortRange, l->first), ranges->data,
+					l->count * sizeof(SfPortRange)) == 0);
+}
+
+/* The id of the port list in p->scratch (normalized), added on first sight. */
+static uint32_t intern_ports(Parser *p)
+{
+	uint32_t h = hash_mix(hash_bytes(2166136261u, p->scratch.data,
+					 p->scratch.len * sizeof(SfPortRange)));
+	Slot *slot;
+	PortList *l;
+
+	table_reserve(&p->port_table);
+	slot = table_find(&p->port_table, h, port_list_eq, p, &p->scratch);
+	if (slot->item != 0)
+		return slot->item - 1;
+	l = sf_vec_push(&p->port_lists, 1);
+	l->count = (uint32_t)p->scratch.len;
+	/* the empty list needs no ranges: it points at 0, which is always in bounds */
+	l->first = l->count == 0 ? 0
+				 : (uint32_t)sf_vec_append(&p->ports, p->scratch.data, p->scratch.len);
+	table_put(&p->port_table, slot, h, (uint32_t)p->port_lists.len - 1);
+	return (uint32_t)p->port_lists.len - 1;
+}
+
+/* The exact key of a rule: the same target, port list, protocols and action. */
+typedef struct {
+	uint32_t target, ports;
+	uint8_t protos, action;
+} RuleKey;
+
+static uint32_t rule_key_hash(const RuleKey *k)
+{
+	uint32_t h = hash_bytes(2166136261u, &k->target, 4);
+
+	h = hash_bytes(h, &k->ports, 4);
+	h = hash_bytes(h, &k->protos, 1);
+	return hash_mix(hash_bytes(h, &k->action, 1));
+}
+
+static bool rule_eq(const Parser *p, uint32_t item, const void *key)
+{
+	const RuleTmp *t = &SF_VEC_AT(&p->rule_tmp, RuleTmp, item);
+	const SfRule *r = &SF_VEC_AT(&p->rules, SfRule, item);
+	const RuleKey *k = key;
+
+	return t->target == k->target && t->ports == k->ports && r->protos == k->protos &&
+	       r->action == k->action;
+}
+
+/* The rule with key @k, or UINT32_MAX; @slot (if non-NULL) gets the slot for adding it. */
+static uint32_t rule_find(const Parser *p, const RuleKey *k, uint32_t hash, Slot **slot)
+{
+	Slot *s = table_find(&p->rule_table, hash, rule_eq, p, k);
+
+	if (slot != NULL)
+		*slot = s;
+	return s->item == 0 ? UINT32_MAX : s->item - 1;
 }
 
 /* TRUE when deny rule @d matches every packet allow rule @a would match. */
-static bool deny_covers(const SfPolicy *pol, const SfRule *d, const SfRule *a)
+static bool deny_covers(const SfPortRange *ports, const SfRule *d, const SfRule *a)
 {
 	const SfPortRange *dp, *ap;
 	uint32_t j = 0;
@@ -755,8 +984,8 @@ static bool deny_covers(const SfPolicy *pol, const SfRule *d, const SfRule *a)
 		return false;
 	/* only now: with no port list anywhere yet the array's data is NULL, and NULL + 0
 	 * is undefined behaviour (UBSan, found by tests/fuzz/fuzz-policy) */
-	dp = &g_array_index(pol->ports, SfPortRange, d->ports_first);
-	ap = &g_array_index(pol->ports, SfPortRange, a->ports_first);
+	dp = ports + d->ports_first;
+	ap = ports + a->ports_first;
 	for (uint32_t i = 0; i < a->ports_count; i++) {
 		while (j < d->ports_count && dp[j].hi < ap[i].lo)
 			j++;
@@ -767,55 +996,47 @@ static bool deny_covers(const SfPolicy *pol, const SfRule *d, const SfRule *a)
 }
 
 /*
- * Checks @r (ports in p->scratch, not yet stored) against the earlier
- * rules and stores it. FALSE (after reporting) for a duplicate or a
- * contradiction.
+ * Checks @r (ports in p->scratch, not yet stored; name in p->name) against
+ * the earlier rules and stores it. FALSE (after reporting) for a duplicate
+ * or a contradiction.
  */
 static bool add_rule(Parser *p, SfRule *r)
 {
-	SfPolicy *pol = p->policy;
-	SfRule *rules = (SfRule *)(void *)pol->rules->data;
-	uint32_t idx = pol->rules->len, other = r->action == SF_ACTION_ALLOW;
-	g_autoptr(GBytes) tkey = target_key(r);
-	Target *t = g_hash_table_lookup(p->targets, tkey);
-	GByteArray *kb;
-	g_autoptr(GBytes) ekey = NULL;
-	gpointer hit;
+	const SfRule *rules;
+	const SfPortRange *ports;
+	uint32_t idx = (uint32_t)p->rules.len, hit;
+	RuleKey key = { .protos = r->protos, .action = r->action };
+	uint32_t hash, ohash, plist;
+	Target *t;
+	Slot *slot;
 
-	if (t == NULL) {
-		t = g_new0(Target, 1);
-		t->id = g_hash_table_size(p->targets);
-		t->rules = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-		g_hash_table_insert(p->targets, g_bytes_ref(tkey), t);
-	}
-	kb = g_byte_array_sized_new(5 + p->scratch->len * 4);
-	g_byte_array_append(kb, (const guint8 *)&t->id, 4);
-	g_byte_array_append(kb, &r->protos, 1);
-	g_byte_array_append(kb, (const guint8 *)p->scratch->data, p->scratch->len * 4);
-	ekey = g_byte_array_free_to_bytes(kb);
-
-	hit = g_hash_table_lookup(p->exact[r->action], ekey);
-	if (hit != NULL) {
-		add_error(p, r->col, "duplicate of the rule at line %u",
-			  rules[GPOINTER_TO_UINT(hit) - 1].line);
+	key.target = intern_target(p, r);
+	key.ports = plist = intern_ports(p);
+	hash = rule_key_hash(&key);
+	rules = p->rules.data;
+	table_reserve(&p->rule_table); /* `slot` stays valid through the lookups below */
+	hit = rule_find(p, &key, hash, &slot);
+	if (hit != UINT32_MAX) {
+		add_error(p, r->col, "duplicate of the rule at line %u", rules[hit].line);
 		return false;
 	}
-	r->ports_first = pol->ports->len;
-	r->ports_count = p->scratch->len;
-	g_array_append_vals(pol->ports, p->scratch->data, p->scratch->len);
+	r->ports_first = SF_VEC_AT(&p->port_lists, PortList, plist).first;
+	r->ports_count = (uint16_t)SF_VEC_AT(&p->port_lists, PortList, plist).count;
 
-	hit = g_hash_table_lookup(p->exact[other], ekey);
-	for (uint32_t i = 0; hit == NULL && i < MIN(t->rules->len, SCAN_MAX); i++) {
-		uint32_t k = g_array_index(t->rules, uint32_t, i);
-
-		if (rules[k].action == r->action)
-			continue;
-		if (r->action == SF_ACTION_ALLOW ? deny_covers(pol, &rules[k], r)
-						 : deny_covers(pol, r, &rules[k]))
-			hit = GUINT_TO_POINTER(k + 1);
+	key.action = r->action == SF_ACTION_ALLOW ? SF_ACTION_DENY : SF_ACTION_ALLOW;
+	ohash = rule_key_hash(&key);
+	hit = rule_find(p, &key, ohash, NULL);
+	t = &SF_VEC_AT(&p->targets, Target, key.target);
+	ports = p->ports.data;
+	for (uint32_t i = 0, k = t->head; hit == UINT32_MAX && i < MIN(t->count, SCAN_MAX); i++) {
+		if (rules[k].action != r->action &&
+		    (r->action == SF_ACTION_ALLOW ? deny_covers(ports, &rules[k], r)
+						  : deny_covers(ports, r, &rules[k])))
+			hit = k;
+		k = SF_VEC_AT(&p->rule_tmp, RuleTmp, k).next;
 	}
-	if (hit != NULL) {
-		uint32_t line = rules[GPOINTER_TO_UINT(hit) - 1].line;
+	if (hit != UINT32_MAX) {
+		uint32_t line = rules[hit].line;
 
 		if (r->action == SF_ACTION_ALLOW)
 			add_error(p, r->col, "contradicts the rule at line %u: deny wins, so this "
@@ -823,12 +1044,17 @@ static bool add_rule(Parser *p, SfRule *r)
 		else
 			add_error(p, r->col, "contradicts the rule at line %u: deny wins, so that "
 				  "allow never applies", line);
-		g_array_set_size(pol->ports, r->ports_first);
 		return false;
 	}
-	g_hash_table_insert(p->exact[r->action], g_steal_pointer(&ekey), GUINT_TO_POINTER(idx + 1));
-	g_array_append_val(t->rules, idx);
-	g_array_append_val(pol->rules, *r);
+	table_put(&p->rule_table, slot, hash, idx);
+	if (t->count++ == 0)
+		t->head = idx;
+	else
+		SF_VEC_AT(&p->rule_tmp, RuleTmp, t->tail).next = idx;
+	t->tail = idx;
+	sf_vec_append(&p->rule_tmp, &(RuleTmp){ .target = key.target, .ports = plist,
+						.next = UINT32_MAX }, 1);
+	sf_vec_append(&p->rules, r, 1);
 	return true;
 }
 
@@ -843,7 +1069,7 @@ static void parse_rule(Parser *p, const Word *w, unsigned n)
 
 	r.action = word_is(&w[0], "allow") ? SF_ACTION_ALLOW : SF_ACTION_DENY;
 	r.line = p->line;
-	r.col = w[0].col;
+	r.col = (uint16_t)w[0].col; /* at most LINE_LIMIT */
 	if (p->first_rule_line == 0)
 		p->first_rule_line = p->line;
 
@@ -877,7 +1103,7 @@ static void parse_rule(Parser *p, const Word *w, unsigned n)
 	if (!parse_target(p, &w[3], &r))
 		ok = false;
 
-	g_array_set_size(p->scratch, 0);
+	sf_vec_truncate(&p->scratch, 0);
 	i = 4;
 	if (i < n && word_is(&w[i], "port")) {
 		if (!need(p, w, n, i + 1, "a port list (80, 8000-8080 or 80,443)")) {
@@ -908,12 +1134,12 @@ static void parse_rule(Parser *p, const Word *w, unsigned n)
 				  shown(w[i].s, w[i].len, buf));
 		ok = false;
 	}
-	if (ok && p->policy->rules->len >= SF_POLICY_RULES_MAX) {
+	if (ok && p->rules.len >= SF_POLICY_RULES_MAX) {
 		p->too_many_rules = true;
 		ok = false;
 	}
-	if (!ok || !add_rule(p, &r))
-		g_free(r.name);
+	if (ok)
+		add_rule(p, &r);
 }
 
 /* ---- lines ---- */
@@ -978,20 +1204,54 @@ static void parse_line(Parser *p, const char *s, size_t len)
 	}
 }
 
-static void target_free(gpointer data)
+/* Unmaps everything the parser built. */
+static void parser_clear(Parser *p)
 {
-	Target *t = data;
+	sf_vec_free(&p->rules);
+	sf_vec_free(&p->rule_tmp);
+	sf_vec_free(&p->ports);
+	sf_vec_free(&p->port_lists);
+	sf_vec_free(&p->targets);
+	sf_vec_free(&p->pool);
+	sf_vec_free(&p->target_table.slots);
+	sf_vec_free(&p->port_table.slots);
+	sf_vec_free(&p->rule_table.slots);
+	sf_vec_free(&p->scratch);
+}
 
-	g_array_unref(t->rules);
-	g_free(t);
+/*
+ * Moves what the parser built into @pol: the rules and the port ranges into
+ * arrays of their exact size, the names into one block the rules point into.
+ */
+static void parser_finish(Parser *p, SfPolicy *pol)
+{
+	SfRule *rules = p->rules.data;
+	const RuleTmp *tmp = p->rule_tmp.data;
+	const Target *targets = p->targets.data;
+
+	if (p->pool.len > 0)
+		pol->names = g_memdup2(p->pool.data, p->pool.len);
+	for (size_t i = 0; i < p->rules.len; i++) {
+		const Target *t = &targets[tmp[i].target];
+
+		if (t->kind == SF_TARGET_NAME || t->kind == SF_TARGET_SUFFIX)
+			rules[i].name = pol->names + t->name_off;
+	}
+	g_array_unref(pol->rules);
+	pol->rules = g_array_sized_new(FALSE, FALSE, sizeof(SfRule), (guint)p->rules.len);
+	g_array_append_vals(pol->rules, rules, (guint)p->rules.len);
+	g_array_unref(pol->ports);
+	pol->ports = g_array_sized_new(FALSE, FALSE, sizeof(SfPortRange), (guint)p->ports.len);
+	g_array_append_vals(pol->ports, p->ports.data, (guint)p->ports.len);
 }
 
 SfPolicy *sf_policy_parse(const char *text, size_t len, const char *filename, GError **error)
 {
 	g_autoptr(SfPolicy) pol = NULL;
-	g_autofree Parser *p = NULL;
 	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
 	const char *pos = text, *end = text + len;
+	SfVec parser;
+	Parser *p;
 
 	if (filename == NULL)
 		filename = "policy";
@@ -1001,16 +1261,22 @@ SfPolicy *sf_policy_parse(const char *text, size_t len, const char *filename, GE
 		return NULL;
 	}
 	pol = sf_policy_new_empty(filename);
-	p = g_new0(Parser, 1);
+	/* the parser itself is large (the word array) and temporary: off the heap too */
+	sf_vec_init(&parser, sizeof(Parser));
+	p = sf_vec_push(&parser, 1); /* fresh pages: zeroed */
 	p->filename = filename;
 	p->policy = pol;
 	p->errors = errors;
-	p->targets = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
-					   (GDestroyNotify)g_bytes_unref, target_free);
-	for (int a = 0; a < 2; a++)
-		p->exact[a] = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
-						    (GDestroyNotify)g_bytes_unref, NULL);
-	p->scratch = g_array_new(FALSE, FALSE, sizeof(SfPortRange));
+	sf_vec_init(&p->rules, sizeof(SfRule));
+	sf_vec_init(&p->rule_tmp, sizeof(RuleTmp));
+	sf_vec_init(&p->ports, sizeof(SfPortRange));
+	sf_vec_init(&p->port_lists, sizeof(PortList));
+	sf_vec_init(&p->targets, sizeof(Target));
+	sf_vec_init(&p->pool, 1);
+	sf_vec_init(&p->target_table.slots, sizeof(Slot));
+	sf_vec_init(&p->port_table.slots, sizeof(Slot));
+	sf_vec_init(&p->rule_table.slots, sizeof(Slot));
+	sf_vec_init(&p->scratch, sizeof(SfPortRange));
 
 	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
 		pos += 3; /* a UTF-8 byte order mark */
@@ -1040,14 +1306,11 @@ SfPolicy *sf_policy_parse(const char *text, size_t len, const char *filename, GE
 			     pol->ttl_min, pol->ttl_max);
 	}
 
-	g_hash_table_destroy(p->targets);
-	g_hash_table_destroy(p->exact[0]);
-	g_hash_table_destroy(p->exact[1]);
-	g_array_unref(p->scratch);
-
 	if (p->too_many_rules) {
 		g_set_error(error, SF_POLICY_ERROR, SF_POLICY_ERROR_LIMIT,
 			    "%s:%u: more than %u rules", filename, p->line, SF_POLICY_RULES_MAX);
+		parser_clear(p);
+		sf_vec_free(&parser);
 		return NULL;
 	}
 	if (p->n_errors > 0) {
@@ -1066,19 +1329,48 @@ SfPolicy *sf_policy_parse(const char *text, size_t len, const char *filename, GE
 		}
 		g_set_error_literal(error, SF_POLICY_ERROR, SF_POLICY_ERROR_SYNTAX, msg->str);
 		g_string_free(msg, TRUE);
+		parser_clear(p);
+		sf_vec_free(&parser);
 		return NULL;
 	}
+	parser_finish(p, pol);
+	parser_clear(p);
+	sf_vec_free(&parser);
 	if (!sf_policy_compile(pol, error))
 		return NULL;
 	return g_steal_pointer(&pol);
 }
 
+/*
+ * Reads the file open as @fd (@size bytes by fstat) into @buf, stopping
+ * once it holds more than SF_POLICY_FILE_MAX bytes. 0 or -errno.
+ */
+static int read_all(int fd, size_t size, SfVec *buf)
+{
+	for (;;) {
+		ssize_t n;
+
+		/* room for the rest fstat promised, or for more if the file grew meanwhile */
+		sf_vec_reserve(buf, MAX(size - MIN(size, buf->len), 4096));
+		n = read(fd, (char *)buf->data + buf->len, buf->cap - buf->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		buf->len += (size_t)n;
+		if (buf->len > SF_POLICY_FILE_MAX)
+			return 0; /* sf_policy_parse() reports the size */
+	}
+}
+
 SfPolicy *sf_policy_load_file(const char *path, GError **error)
 {
-	g_autoptr(GError) local = NULL;
-	g_autofree char *text = NULL;
-	gsize len = 0;
+	SfVec text;
+	SfPolicy *pol;
 	struct stat st;
+	int fd, err;
 
 	if (stat(path, &st) != 0) {
 		int e = errno;
@@ -1099,15 +1391,28 @@ SfPolicy *sf_policy_load_file(const char *path, GError **error)
 			    "%s: larger than %u bytes", path, SF_POLICY_FILE_MAX);
 		return NULL;
 	}
-	if (!g_file_get_contents(path, &text, &len, &local)) {
-		/* glib says "Failed to open file “PATH”: REASON": keep the reason */
-		const char *reason = strrchr(local->message, ':');
+	/* read into a scratch mapping, not the heap: the text is gone before the policy is used */
+	do
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0) {
+		int e = errno;
 
-		g_set_error(error, SF_POLICY_ERROR, SF_POLICY_ERROR_IO, "%s: %s", path,
-			    reason ? reason + 2 : local->message);
+		g_set_error(error, SF_POLICY_ERROR, SF_POLICY_ERROR_IO, "%s: %s", path, g_strerror(e));
 		return NULL;
 	}
-	return sf_policy_parse(text, len, path, error);
+	sf_vec_init(&text, 1);
+	err = read_all(fd, (size_t)st.st_size, &text);
+	close(fd);
+	if (err < 0) {
+		sf_vec_free(&text);
+		g_set_error(error, SF_POLICY_ERROR, SF_POLICY_ERROR_IO, "%s: %s", path, g_strerror(-err));
+		return NULL;
+	}
+	/* a file that grew past the limit since stat(): sf_policy_parse() reports it */
+	pol = sf_policy_parse(text.data != NULL ? text.data : "", text.len, path, error);
+	sf_vec_free(&text);
+	return pol;
 }
 
 char *sf_policy_summary(const SfPolicy *policy)

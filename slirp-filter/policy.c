@@ -6,38 +6,46 @@
  * Theory of operation: a policy is compiled once (at load or reload) into
  * an index and never changes afterwards; the daemon swaps whole policies.
  * CIDR rules go into one prefix trie (IPv4 is IPv4-mapped, so an IPv4 rule
- * can never match IPv6). Several rules may share a prefix, so the trie maps
- * each prefix to a group, and groups list rule indices in one flat array
- * (two passes, no per-group allocation). A decision collects every prefix
- * holding the destination, shortest first: any matching deny wins at once;
- * otherwise the longest matching allow is kept. Destinations inside a
- * protected range (host loopback, link-local, multicast, ...) only count an
- * allow whose prefix lies inside that range, so `allow any to 0.0.0.0/0`
- * does not open 169.254.169.254. Addresses learned from DNS answers carry
- * the name that opened them, and that name is re-matched against the name
- * rules in force: a reload never has to rebind them. Name rules live in two
- * hash tables (exact names, and parents of `*.parent`) plus a list for `*`;
- * matching walks the name's parents, one lookup per label. Nothing here
- * allocates after compilation.
+ * can never match IPv6). Several rules may share a target, so the index
+ * maps each distinct prefix (and each distinct name) to a rule list: most
+ * targets have a single rule, and then the value is that rule's index;
+ * otherwise it is LIST_BIT plus a group, and groups list rule indices in
+ * one flat array (counted first, then laid out: no per-group allocation).
+ * A decision collects every prefix holding the destination, shortest
+ * first: any matching deny wins at once; otherwise the longest matching
+ * allow is kept. Destinations inside a protected range (host loopback,
+ * link-local, multicast, ...) only count an allow whose prefix lies inside
+ * that range, so `allow any to 0.0.0.0/0` does not open 169.254.169.254.
+ * Addresses learned from DNS answers carry the name that opened them, and
+ * that name is re-matched against the name rules in force: a reload never
+ * has to rebind them. Name rules live in one open-addressing table of
+ * (kind, name) -> rule list, exact names and parents of `*.parent` apart
+ * by kind, plus lists for `*` and `host`; matching walks the name's
+ * parents, one lookup per label. The compiler's temporaries live in
+ * scratch mappings (arena.h) and the index in a few exact-size blocks, so
+ * a loaded policy leaves no free fragments behind. Nothing here allocates
+ * after compilation.
  */
 #include <string.h>
 
+#include "arena.h"
 #include "slirp-filter/policy.h"
 
 #define LOOKUP_MAX 130 /* prefixes of one address: 129 lengths, plus slack */
+#define LIST_BIT 0x80000000u /* a target's value: a group of rules, not one rule */
 
 typedef struct {
-	uint32_t first, count; /* into rule_refs */
-} PrefixGroup;
+	uint32_t first, count; /* into refs */
+} RuleList;
 
 struct SfPolicyIndex {
-	SfCidrTrie *trie;     /* prefix -> group index */
-	PrefixGroup *groups;
-	uint32_t *rule_refs;
-	GHashTable *names;    /* name -> GArray of uint32 rule indices */
-	GHashTable *suffixes; /* parent of `*.parent` -> GArray */
-	GArray *all_names;    /* rules whose target is `*` */
-	GArray *host_rules;   /* rules whose target is `host` */
+	SfCidrTrie *trie;     /* prefix -> rule index, or LIST_BIT | group */
+	RuleList *groups;     /* targets of several rules */
+	uint32_t *refs;       /* rule indices of the groups, each in file order */
+	uint32_t *name_slots; /* 0: empty; else a hash tag and a value (slot_pack) */
+	uint32_t name_mask;   /* slots - 1 (a power of two) */
+	RuleList all_names;   /* rules whose target is `*` (a group, possibly empty) */
+	RuleList host_rules;  /* rules whose target is `host` (a group, possibly empty) */
 };
 
 G_DEFINE_QUARK(sf-policy-error-quark, sf_policy_error)
@@ -62,15 +70,8 @@ static void index_free(SfPolicyIndex *ix)
 		return;
 	sf_cidr_trie_free(ix->trie);
 	g_free(ix->groups);
-	g_free(ix->rule_refs);
-	if (ix->names != NULL)
-		g_hash_table_destroy(ix->names);
-	if (ix->suffixes != NULL)
-		g_hash_table_destroy(ix->suffixes);
-	if (ix->all_names != NULL)
-		g_array_unref(ix->all_names);
-	if (ix->host_rules != NULL)
-		g_array_unref(ix->host_rules);
+	g_free(ix->refs);
+	g_free(ix->name_slots);
 	g_free(ix);
 }
 
@@ -79,15 +80,13 @@ void sf_policy_free(SfPolicy *policy)
 	if (policy == NULL)
 		return;
 	index_free(policy->index);
-	if (policy->rules != NULL) {
-		for (guint i = 0; i < policy->rules->len; i++)
-			g_free(g_array_index(policy->rules, SfRule, i).name);
+	if (policy->rules != NULL)
 		g_array_unref(policy->rules);
-	}
 	if (policy->ports != NULL)
 		g_array_unref(policy->ports);
 	if (policy->upstreams != NULL)
 		g_array_unref(policy->upstreams);
+	g_free(policy->names);
 	g_free(policy->source);
 	g_free(policy);
 }
@@ -121,22 +120,84 @@ SfPolicy *sf_policy_new_default(void)
 	return p;
 }
 
-static void name_table_add(GHashTable *table, const char *key, uint32_t rule)
+/* The name table's hash of @s (kind folded in), and its length into @len: one pass. */
+static uint32_t name_hash(const char *s, uint8_t kind, size_t *len)
 {
-	GArray *list = g_hash_table_lookup(table, key);
+	uint32_t h = 5381u + kind;
+	size_t i;
 
-	if (list == NULL) {
-		list = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-		g_hash_table_insert(table, (gpointer)key, list);
+	for (i = 0; s[i] != '\0'; i++)
+		h = (h << 5) + h + (uint8_t)s[i];
+	*len = i;
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	return h;
+}
+
+/*
+ * A name slot packs a value (a rule index, or LIST_BIT | group; both below
+ * 2^20) into its low SLOT_BITS bits, plus one, and keeps the top bits of
+ * the name's hash above them: most probes of other names are rejected
+ * without reading a rule. 0 is an empty slot.
+ */
+#define SLOT_BITS 21
+#define SLOT_LOW ((1u << SLOT_BITS) - 1)
+#define SLOT_LIST (1u << (SLOT_BITS - 1))
+G_STATIC_ASSERT(SF_POLICY_RULES_MAX + 2 < SLOT_LIST - 1);
+
+static uint32_t slot_pack(uint32_t hash, uint32_t v)
+{
+	uint32_t c = (v & LIST_BIT) ? SLOT_LIST | (v & ~LIST_BIT) : v;
+
+	return (hash & ~SLOT_LOW) | (c + 1);
+}
+
+static uint32_t slot_value(uint32_t slot)
+{
+	uint32_t c = (slot & SLOT_LOW) - 1;
+
+	return (c & SLOT_LIST) ? LIST_BIT | (c & ~SLOT_LIST) : c;
+}
+
+/* The first rule of a target's value (the one that names it). */
+static uint32_t value_first_rule(const RuleList *groups, const uint32_t *refs, uint32_t v)
+{
+	return (v & LIST_BIT) ? refs[groups[v & ~LIST_BIT].first] : v;
+}
+
+/*
+ * The slot of (@kind, @name) of hash @h in a table of @mask + 1 slots: the
+ * matching slot, or the empty one where it goes. While compiling, values
+ * are temporary group ids whose first rule is @first_rule[id]; afterwards
+ * (@first_rule NULL) they are final values, read through @groups/@refs.
+ */
+static uint32_t *name_slot(uint32_t *slots, uint32_t mask, const SfRule *rules,
+			   const uint32_t *first_rule, const RuleList *groups, const uint32_t *refs,
+			   const char *name, size_t len, uint8_t kind, uint32_t h)
+{
+	for (uint32_t i = h & mask;; i = (i + 1) & mask) {
+		const SfRule *r;
+		uint32_t v = slots[i];
+
+		if (v == 0)
+			return &slots[i];
+		if ((v ^ h) & ~SLOT_LOW)
+			continue; /* another hash */
+		v = slot_value(v);
+		r = &rules[first_rule != NULL ? first_rule[v] : value_first_rule(groups, refs, v)];
+		if (r->kind == kind && strncmp(r->name, name, len) == 0 && r->name[len] == '\0')
+			return &slots[i];
 	}
-	g_array_append_val(list, rule);
 }
 
 bool sf_policy_compile(SfPolicy *policy, GError **error)
 {
 	const guint n = policy->rules->len;
-	g_autofree uint32_t *group_of = g_new(uint32_t, MAX(n, 1));
-	uint32_t ngroups = 0, nrefs = 0;
+	const SfRule *rules = (const SfRule *)(const void *)policy->rules->data;
+	SfVec group_of, first_rule, count, map;
+	uint32_t ngroups = 0, nlists = 0, nrefs = 0, n_cidr = 0, n_names = 0, slots = 4;
+	uint32_t all_group, host_group;
 	SfPolicyIndex *ix;
 
 	index_free(policy->index);
@@ -147,63 +208,113 @@ bool sf_policy_compile(SfPolicy *policy, GError **error)
 			    SF_POLICY_RULES_MAX);
 		return false;
 	}
+	for (uint32_t i = 0; i < n; i++) {
+		n_cidr += rules[i].kind == SF_TARGET_CIDR;
+		n_names += rules[i].kind == SF_TARGET_NAME || rules[i].kind == SF_TARGET_SUFFIX;
+	}
+	while (slots < (uint64_t)n_names * 4 / 3 + 1)
+		slots *= 2;
 	ix = g_new0(SfPolicyIndex, 1);
 	ix->trie = sf_cidr_trie_new();
-	/* keys point into the rules' own name strings */
-	ix->names = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
-					  (GDestroyNotify)g_array_unref);
-	ix->suffixes = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
-					     (GDestroyNotify)g_array_unref);
-	ix->all_names = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-	ix->host_rules = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	sf_cidr_trie_reserve(ix->trie, n_cidr);
+	ix->name_slots = g_new0(uint32_t, slots);
+	ix->name_mask = slots - 1;
 
-	/* pass 1: a group per distinct prefix, and how many rules each holds */
+	/* pass 1: a group per distinct target (prefix, name, `*`, `host`), and what each holds */
+	sf_vec_init(&group_of, sizeof(uint32_t));
+	sf_vec_init(&first_rule, sizeof(uint32_t));
+	sf_vec_init(&count, sizeof(uint32_t));
+	sf_vec_init(&map, sizeof(uint32_t));
+	sf_vec_push(&group_of, n);
+	all_group = ngroups++;
+	host_group = ngroups++;
+	sf_vec_append(&first_rule, (uint32_t[]){ UINT32_MAX, UINT32_MAX }, 2);
 	for (uint32_t i = 0; i < n; i++) {
-		const SfRule *r = &g_array_index(policy->rules, SfRule, i);
-		uint32_t old;
+		const SfRule *r = &rules[i];
+		uint32_t g = ngroups, *slot;
 
-		group_of[i] = UINT32_MAX;
-		switch (r->kind) {
+		switch ((SfTargetKind)r->kind) {
 		case SF_TARGET_CIDR:
-			if (sf_cidr_trie_insert(ix->trie, &r->cidr, ngroups, &old))
-				group_of[i] = ngroups++;
-			else
-				group_of[i] = old;
-			nrefs++;
+			if (!sf_cidr_trie_insert(ix->trie, &r->cidr, ngroups, &g))
+				break;
+			ngroups++;
+			sf_vec_append(&first_rule, &i, 1);
 			break;
 		case SF_TARGET_HOST:
-			g_array_append_val(ix->host_rules, i);
+			g = host_group;
 			break;
 		case SF_TARGET_NAME:
-			name_table_add(ix->names, r->name, i);
-			break;
-		case SF_TARGET_SUFFIX:
-			name_table_add(ix->suffixes, r->name, i);
-			break;
-		case SF_TARGET_ALL_NAMES:
-			g_array_append_val(ix->all_names, i);
+		case SF_TARGET_SUFFIX: {
+			size_t len;
+			uint32_t h = name_hash(r->name, r->kind, &len);
+
+			slot = name_slot(ix->name_slots, ix->name_mask, rules,
+					 (const uint32_t *)first_rule.data, NULL, NULL, r->name, len,
+					 r->kind, h);
+			if (*slot != 0) {
+				g = slot_value(*slot);
+				break;
+			}
+			*slot = slot_pack(h, ngroups++);
+			sf_vec_append(&first_rule, &i, 1);
 			break;
 		}
+		case SF_TARGET_ALL_NAMES:
+			g = all_group;
+			break;
+		}
+		SF_VEC_AT(&group_of, uint32_t, i) = g;
 	}
-	/* pass 2: lay the groups out in one array, in file order within each */
-	ix->groups = g_new0(PrefixGroup, MAX(ngroups, 1));
-	ix->rule_refs = g_new(uint32_t, MAX(nrefs, 1));
+	sf_cidr_trie_trim(ix->trie);
+	sf_vec_free(&first_rule);
+
+	/* pass 2: targets of one rule keep its index; the others get a list in refs */
+	sf_vec_zeroed(&count, ngroups);
 	for (uint32_t i = 0; i < n; i++)
-		if (group_of[i] != UINT32_MAX)
-			ix->groups[group_of[i]].count++;
+		SF_VEC_AT(&count, uint32_t, SF_VEC_AT(&group_of, uint32_t, i))++;
+	sf_vec_push(&map, ngroups);
+	for (uint32_t g = 0; g < ngroups; g++) {
+		uint32_t c = SF_VEC_AT(&count, uint32_t, g);
+
+		if (c > 1 || g == all_group || g == host_group) {
+			SF_VEC_AT(&map, uint32_t, g) = LIST_BIT | nlists++;
+			nrefs += c;
+		} else {
+			SF_VEC_AT(&map, uint32_t, g) = UINT32_MAX; /* set below to its rule */
+		}
+	}
+	ix->groups = g_new0(RuleList, MAX(nlists, 1));
+	ix->refs = g_new(uint32_t, MAX(nrefs, 1));
 	for (uint32_t g = 0, at = 0; g < ngroups; g++) {
-		ix->groups[g].first = at;
-		at += ix->groups[g].count;
-		ix->groups[g].count = 0;
+		uint32_t v = SF_VEC_AT(&map, uint32_t, g);
+
+		if (v & LIST_BIT && v != UINT32_MAX) {
+			ix->groups[v & ~LIST_BIT].first = at;
+			at += SF_VEC_AT(&count, uint32_t, g);
+		}
 	}
 	for (uint32_t i = 0; i < n; i++) {
-		PrefixGroup *g;
+		uint32_t g = SF_VEC_AT(&group_of, uint32_t, i), *v = &SF_VEC_AT(&map, uint32_t, g);
 
-		if (group_of[i] == UINT32_MAX)
-			continue;
-		g = &ix->groups[group_of[i]];
-		ix->rule_refs[g->first + g->count++] = i;
+		if (*v == UINT32_MAX) {
+			*v = i;
+		} else {
+			RuleList *l = &ix->groups[*v & ~LIST_BIT];
+
+			ix->refs[l->first + l->count++] = i;
+		}
 	}
+	ix->all_names = ix->groups[SF_VEC_AT(&map, uint32_t, all_group) & ~LIST_BIT];
+	ix->host_rules = ix->groups[SF_VEC_AT(&map, uint32_t, host_group) & ~LIST_BIT];
+	sf_cidr_trie_remap(ix->trie, (const uint32_t *)map.data);
+	for (uint32_t k = 0; k <= ix->name_mask; k++)
+		if (ix->name_slots[k] != 0)
+			ix->name_slots[k] = slot_pack(ix->name_slots[k],
+						      SF_VEC_AT(&map, uint32_t,
+								slot_value(ix->name_slots[k])));
+	sf_vec_free(&group_of);
+	sf_vec_free(&count);
+	sf_vec_free(&map);
 	policy->index = ix;
 	return true;
 }
@@ -272,13 +383,25 @@ static const SfRule *rule_at(const SfPolicy *policy, uint32_t i)
 	return &g_array_index(policy->rules, SfRule, i);
 }
 
-/* Adds the rules of one name-table list to @out; deny rules are noted apart. */
-static void match_list(const SfPolicy *policy, const GArray *list, SfNameMatch *out)
+/* The rules of a target's value: @one holds a single rule's index. */
+static const uint32_t *value_rules(const SfPolicyIndex *ix, uint32_t v, uint32_t *one, uint32_t *n)
 {
-	if (list == NULL)
-		return;
-	for (guint k = 0; k < list->len; k++) {
-		uint32_t i = g_array_index(list, uint32_t, k);
+	if (v & LIST_BIT) {
+		const RuleList *l = &ix->groups[v & ~LIST_BIT];
+
+		*n = l->count;
+		return ix->refs + l->first;
+	}
+	*one = v;
+	*n = 1;
+	return one;
+}
+
+/* Adds the rules of one name-table list to @out; deny rules are noted apart. */
+static void match_list(const SfPolicy *policy, const uint32_t *list, uint32_t len, SfNameMatch *out)
+{
+	for (uint32_t k = 0; k < len; k++) {
+		uint32_t i = list[k];
 
 		if (rule_at(policy, i)->action == SF_ACTION_DENY) {
 			if (out->deny_rule < 0)
@@ -289,6 +412,24 @@ static void match_list(const SfPolicy *policy, const GArray *list, SfNameMatch *
 	}
 }
 
+/* Adds the rules whose target is (@kind, @name) to @out. */
+static void match_target(const SfPolicy *policy, const char *name, uint8_t kind, SfNameMatch *out)
+{
+	const SfPolicyIndex *ix = policy->index;
+	size_t len;
+	uint32_t h = name_hash(name, kind, &len);
+	const uint32_t *slot = name_slot(ix->name_slots, ix->name_mask,
+					 (const SfRule *)(const void *)policy->rules->data, NULL,
+					 ix->groups, ix->refs, name, len, kind, h);
+	const uint32_t *list;
+	uint32_t one, n;
+
+	if (*slot == 0)
+		return;
+	list = value_rules(ix, slot_value(*slot), &one, &n);
+	match_list(policy, list, n, out);
+}
+
 void sf_policy_match_name(const SfPolicy *policy, const char *name, SfNameMatch *out)
 {
 	const SfPolicyIndex *ix = policy->index;
@@ -296,11 +437,11 @@ void sf_policy_match_name(const SfPolicy *policy, const char *name, SfNameMatch 
 	out->allowed = false;
 	out->deny_rule = -1;
 	out->n_allow = 0;
-	match_list(policy, g_hash_table_lookup(ix->names, name), out);
+	match_target(policy, name, SF_TARGET_NAME, out);
 	/* `*.parent` matches strict subdomains: look up every proper parent */
 	for (const char *dot = strchr(name, '.'); dot != NULL; dot = strchr(dot + 1, '.'))
-		match_list(policy, g_hash_table_lookup(ix->suffixes, dot + 1), out);
-	match_list(policy, ix->all_names, out);
+		match_target(policy, dot + 1, SF_TARGET_SUFFIX, out);
+	match_list(policy, ix->refs + ix->all_names.first, ix->all_names.count, out);
 	out->allowed = out->n_allow > 0 && out->deny_rule < 0;
 }
 
@@ -327,7 +468,7 @@ void sf_policy_decide(const SfPolicy *policy, const SfProtected *prot, const SfL
 		      int64_t now_ms, SfDecision *out)
 {
 	const SfPolicyIndex *ix = policy->index;
-	uint32_t groups[LOOKUP_MAX];
+	uint32_t values[LOOKUP_MAX];
 	size_t ng;
 	int32_t allow = -1;
 	int p = sf_protected_find(prot, dst);
@@ -335,12 +476,13 @@ void sf_policy_decide(const SfPolicy *policy, const SfProtected *prot, const SfL
 	*out = (SfDecision){ .allow = false, .reason = SF_REASON_DEFAULT_DENY, .rule = -1,
 			     .valid_until_ms = INT64_MAX, .protected_range = p };
 
-	ng = sf_cidr_trie_lookup_all(ix->trie, dst, groups, G_N_ELEMENTS(groups));
+	ng = sf_cidr_trie_lookup_all(ix->trie, dst, values, G_N_ELEMENTS(values));
 	for (size_t k = 0; k < ng; k++) {
-		const PrefixGroup *g = &ix->groups[groups[k]];
+		uint32_t one, count;
+		const uint32_t *list = value_rules(ix, values[k], &one, &count);
 
-		for (uint32_t j = 0; j < g->count; j++) {
-			uint32_t i = ix->rule_refs[g->first + j];
+		for (uint32_t j = 0; j < count; j++) {
+			uint32_t i = list[j];
 			const SfRule *r = rule_at(policy, i);
 
 			if (!rule_matches(policy, r, proto, dport))
@@ -357,8 +499,8 @@ void sf_policy_decide(const SfPolicy *policy, const SfProtected *prot, const SfL
 		}
 	}
 	if (dst_is_gateway) {
-		for (guint k = 0; k < ix->host_rules->len; k++) {
-			uint32_t i = g_array_index(ix->host_rules, uint32_t, k);
+		for (uint32_t k = 0; k < ix->host_rules.count; k++) {
+			uint32_t i = ix->refs[ix->host_rules.first + k];
 			const SfRule *r = rule_at(policy, i);
 
 			if (!rule_matches(policy, r, proto, dport))
@@ -442,17 +584,18 @@ static bool rebinding_range(const SfAddr *addr, SfCidr *out)
 bool sf_policy_explicitly_allows(const SfPolicy *policy, const SfAddr *addr)
 {
 	const SfPolicyIndex *ix = policy->index;
-	uint32_t groups[LOOKUP_MAX];
-	size_t ng = sf_cidr_trie_lookup_all(ix->trie, addr, groups, G_N_ELEMENTS(groups));
+	uint32_t values[LOOKUP_MAX];
+	size_t ng = sf_cidr_trie_lookup_all(ix->trie, addr, values, G_N_ELEMENTS(values));
 	bool allowed = false, ranged;
 	SfCidr range;
 
 	ranged = rebinding_range(addr, &range);
 	for (size_t k = 0; k < ng; k++) {
-		const PrefixGroup *g = &ix->groups[groups[k]];
+		uint32_t one, count;
+		const uint32_t *list = value_rules(ix, values[k], &one, &count);
 
-		for (uint32_t j = 0; j < g->count; j++) {
-			const SfRule *r = rule_at(policy, ix->rule_refs[g->first + j]);
+		for (uint32_t j = 0; j < count; j++) {
+			const SfRule *r = rule_at(policy, list[j]);
 
 			/* a deny for everything makes the address useless: strip it */
 			if (r->action == SF_ACTION_DENY) {

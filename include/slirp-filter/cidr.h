@@ -66,6 +66,23 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(SfCidrTrie, sf_cidr_trie_free)
  */
 bool sf_cidr_trie_insert(SfCidrTrie *trie, const SfCidr *cidr, uint32_t value, uint32_t *old);
 
+/**
+ * sf_cidr_trie_reserve:
+ * Makes room for @prefixes more insertions without growing (2n-1 nodes);
+ * with sf_cidr_trie_trim() afterwards the nodes take one exact block.
+ */
+void sf_cidr_trie_reserve(SfCidrTrie *trie, size_t prefixes);
+
+/** sf_cidr_trie_trim: shrinks the node array to the nodes in use. */
+void sf_cidr_trie_trim(SfCidrTrie *trie);
+
+/**
+ * sf_cidr_trie_remap:
+ * Replaces every value v by @map[v] (@map covers every value inserted):
+ * for builders that number prefixes first and decide their values later.
+ */
+void sf_cidr_trie_remap(SfCidrTrie *trie, const uint32_t *map);
+
 /** sf_cidr_trie_lookup: the value of the longest prefix containing @addr; FALSE if none. */
 bool sf_cidr_trie_lookup(const SfCidrTrie *trie, const SfAddr *addr, uint32_t *value);
 

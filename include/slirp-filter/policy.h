@@ -57,14 +57,16 @@ typedef struct {
  * One `allow|deny PROTO to TARGET [port LIST]` line.
  */
 typedef struct {
-	SfAction action;
-	uint8_t protos;       /* SF_PROTO_* bits, never 0 */
-	SfTargetKind kind;
 	SfCidr cidr;          /* SF_TARGET_CIDR */
-	char *name;           /* NAME: the name; SUFFIX: the parent without "*."; lower case, no final dot */
-	uint32_t ports_first; /* index into SfPolicy.ports */
-	uint32_t ports_count; /* 0: every port */
-	uint32_t line, col;   /* where the rule starts in its file (1-based) */
+	uint8_t action;       /* SfAction */
+	uint8_t protos;       /* SF_PROTO_* bits, never 0 */
+	uint8_t kind;         /* SfTargetKind */
+	uint16_t col;         /* where the rule starts in its line (1-based; lines are short) */
+	uint16_t ports_count; /* 0: every port */
+	const char *name;     /* NAME: the name; SUFFIX: the parent without "*."; lower case, no
+			       * final dot; points into SfPolicy.names (rules of one target share it) */
+	uint32_t ports_first; /* index into SfPolicy.ports (rules with equal lists share them) */
+	uint32_t line;        /* where the rule starts in its file (1-based) */
 } SfRule;
 
 typedef enum {
@@ -109,6 +111,7 @@ typedef struct {
 	SfMode mode;
 	GArray *rules;        /* SfRule, in file order */
 	GArray *ports;        /* SfPortRange, referenced by the rules */
+	char *names;          /* every distinct rule name, NUL-separated, in one block */
 	GArray *upstreams;    /* SfUpstream; empty: the host's resolv.conf */
 	uint32_t ttl_min, ttl_max;    /* `dns ttl-min N ttl-max N`, seconds */
 	uint32_t grace;               /* `dns grace N`: seconds a flow outlives its learned address */

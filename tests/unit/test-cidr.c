@@ -236,6 +236,51 @@ static void test_trie_random(void)
 	g_free(prefixes);
 }
 
+/* A reserved trie takes no more nodes than reserved; trimming and remapping keep the answers. */
+static void test_trie_reserve_trim_remap(void)
+{
+	g_autoptr(SfCidrTrie) t = sf_cidr_trie_new();
+	const char *prefixes[] = { "0.0.0.0/0", "198.51.100.0/24", "198.51.100.128/25",
+				   "198.51.100.200", "203.0.113.0/24", "2001:db8::/32",
+				   "2001:db8:1::/48", "::/0" };
+	uint32_t map[G_N_ELEMENTS(prefixes)], all[129];
+	SfAddr x;
+
+	sf_cidr_trie_reserve(t, G_N_ELEMENTS(prefixes));
+	for (uint32_t i = 0; i < G_N_ELEMENTS(prefixes); i++) {
+		SfCidr c = cidr(prefixes[i]);
+
+		g_assert_true(sf_cidr_trie_insert(t, &c, i, NULL));
+		map[i] = 100 + 2 * i;
+	}
+	sf_cidr_trie_trim(t);
+	sf_cidr_trie_remap(t, map);
+	g_assert_cmpuint(sf_cidr_trie_count(t), ==, G_N_ELEMENTS(prefixes));
+
+	x = addr("198.51.100.200");
+	g_assert_cmpuint(sf_cidr_trie_lookup_all(t, &x, all, 129), ==, 5);
+	g_assert_cmpuint(all[0], ==, 114); /* ::/0, then 0.0.0.0/0 (::ffff:0:0/96) */
+	g_assert_cmpuint(all[1], ==, 100);
+	g_assert_cmpuint(all[2], ==, 102);
+	g_assert_cmpuint(all[3], ==, 104);
+	g_assert_cmpuint(all[4], ==, 106);
+	x = addr("2001:db8:1::5");
+	g_assert_cmpuint(sf_cidr_trie_lookup_all(t, &x, all, 129), ==, 3);
+	g_assert_cmpuint(all[0], ==, 114);
+	g_assert_cmpuint(all[1], ==, 110);
+	g_assert_cmpuint(all[2], ==, 112);
+
+	/* still a trie: inserting after a trim grows it again */
+	{
+		SfCidr c = cidr("198.51.100.0/26");
+
+		g_assert_true(sf_cidr_trie_insert(t, &c, 7, NULL));
+		x = addr("198.51.100.1");
+		g_assert_cmpuint(sf_cidr_trie_lookup_all(t, &x, all, 129), ==, 4);
+		g_assert_cmpuint(all[3], ==, 7);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -245,5 +290,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/cidr/trie/basic", test_trie_basic);
 	g_test_add_func("/cidr/trie/edges", test_trie_edges);
 	g_test_add_func("/cidr/trie/random", test_trie_random);
+	g_test_add_func("/cidr/trie/reserve-trim-remap", test_trie_reserve_trim_remap);
 	return g_test_run();
 }

@@ -424,6 +424,74 @@ static void test_error_covered(void)
 	}
 }
 
+/* The checks find earlier rules through their target's chain and the key table, however far back. */
+static void test_error_far_back(void)
+{
+	g_autoptr(GString) s = g_string_new(NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(SfPolicy) p = NULL;
+
+	expect_error("allow tcp to 198.51.100.1 port 80\n"
+		     "allow udp to 198.51.100.1 port 53\n"
+		     "allow tcp to 198.51.100.2 port 22\n"
+		     "allow tcp to 198.51.100.1 port 443\n"
+		     "deny tcp to 198.51.100.1 port 400-500\n",
+		     "5:1: contradicts the rule at line 4: deny wins, so that allow never applies");
+	expect_error("allow tcp to a.example port 80\nallow tcp to b.example port 80\n"
+		     "allow tcp to A.example. port 80\n",
+		     "3:1: duplicate of the rule at line 1");
+	/* a name and a suffix of the same text are different targets */
+	expect_error("allow tcp to a.example port 80\nallow tcp to *.a.example port 80\n"
+		     "deny tcp to *.a.example port 80\n",
+		     "3:1: contradicts the rule at line 2: deny wins, so that allow never applies");
+	p = parse("allow tcp to a.example port 80\nallow tcp to *.a.example port 80\n");
+	g_assert_cmpuint(p->rules->len, ==, 2);
+	g_clear_pointer(&p, sf_policy_free);
+
+	/* past several growths of the tables */
+	for (unsigned i = 0; i < 3000; i++)
+		g_string_append_printf(s, "allow tcp to 10.0.%u.%u port %u\n", i / 256, i % 256,
+				       1 + i % 7);
+	g_string_append(s, "allow tcp to 10.0.5.244 port 6\n"); /* line 1525 again */
+	g_string_append(s, "deny any to 10.0.1.2\n");          /* covers line 259 */
+	p = sf_policy_parse(s->str, s->len, "t.conf", &error);
+	g_assert_null(p);
+	g_assert_error(error, SF_POLICY_ERROR, SF_POLICY_ERROR_SYNTAX);
+	g_assert_cmpstr(error->message, ==,
+			"t.conf:3001:1: duplicate of the rule at line 1525\n"
+			"t.conf:3002:1: contradicts the rule at line 259: deny wins, so that allow never "
+			"applies");
+}
+
+/* Rules of one target share its name; equal port lists are stored once. */
+static void test_shared_storage(void)
+{
+	g_autoptr(SfPolicy) p = parse("allow tcp to web.example port 80,443\n"
+				      "allow udp to Web.Example. port 443,80\n"
+				      "allow tcp to *.web.example port 80,443\n"
+				      "deny any to 198.51.100.1\n"
+				      "allow tcp to 198.51.100.0/24 port 443,80\n"
+				      "allow udp to 198.51.100.0/24 port 53\n");
+
+	g_assert_cmpuint(p->rules->len, ==, 6);
+	g_assert_true(rule(p, 0)->name == rule(p, 1)->name);
+	g_assert_cmpstr(rule(p, 2)->name, ==, "web.example");
+	g_assert_cmpuint(rule(p, 2)->kind, ==, SF_TARGET_SUFFIX);
+	g_assert_null(rule(p, 3)->name);
+	for (guint i = 1; i < 5; i++) {
+		if (i == 3)
+			continue;
+		g_assert_cmpuint(rule(p, i)->ports_first, ==, rule(p, 0)->ports_first);
+		g_assert_cmpuint(rule(p, i)->ports_count, ==, 2);
+	}
+	g_assert_cmpuint(rule(p, 3)->ports_count, ==, 0);
+	g_assert_cmpuint(rule(p, 5)->ports_count, ==, 1);
+	g_assert_cmpuint(ports(p, rule(p, 5))[0].lo, ==, 53);
+	g_assert_cmpuint(p->ports->len, ==, 3);
+	g_assert_cmpuint(ports(p, rule(p, 0))[0].lo, ==, 80);
+	g_assert_cmpuint(ports(p, rule(p, 0))[1].lo, ==, 443);
+}
+
 static void test_error_name_too_long(void)
 {
 	g_autoptr(GString) s = g_string_new("allow tcp to ");
@@ -748,6 +816,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy-parse/error/duplicate", test_error_duplicate);
 	g_test_add_func("/policy-parse/error/contradiction", test_error_contradiction);
 	g_test_add_func("/policy-parse/error/covered", test_error_covered);
+	g_test_add_func("/policy-parse/error/far-back", test_error_far_back);
+	g_test_add_func("/policy-parse/shared-storage", test_shared_storage);
 	g_test_add_func("/policy-parse/error/name-too-long", test_error_name_too_long);
 	g_test_add_func("/policy-parse/error/label-too-long", test_error_label_too_long);
 	g_test_add_func("/policy-parse/error/empty-label", test_error_empty_label);

@@ -15,6 +15,13 @@
  * (a hash table for lookups, an intrusive queue for recency: O(1) both).
  * Entries depend on the policy that filtered them: clear the cache when the
  * policy changes.
+ *
+ * Each entry also keeps, built once at insertion, the template of the fast
+ * path (dns-fast.c): the reply as the slow path renders it, ready to be
+ * patched for each query. sf_dns_cache_find() and sf_dns_cache_touch() are
+ * that path's view of the table: a lookup without side effects (an expired
+ * entry is left for the slow path to count and remove), then the same hit
+ * accounting and recency update as sf_dns_cache_lookup().
  */
 #include <string.h>
 
@@ -29,6 +36,8 @@ typedef struct {
 	int64_t at_ms, expires_ms;
 	unsigned n_learn;
 	SfDnsLearn *learn;
+	SfDnsTemplate *tpl;  /* the fast path's reply; NULL: slow path only */
+	const char *norm;    /* inside key: the name */
 } Entry;
 
 struct SfDnsCache {
@@ -39,11 +48,37 @@ struct SfDnsCache {
 };
 
 /* "type/class/name": short, unique, and built on the stack for lookups. */
-#define KEY_MAX (SF_DNS_NAME_MAX + 16)
+#define KEY_MAX SF_DNS_CACHE_KEY_MAX
+
+/* Writes the decimal digits of @v at @p; returns the end. */
+static char *put_uint(char *p, unsigned v)
+{
+	char digits[8];
+	size_t n = 0;
+
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	while (n > 0)
+		*p++ = digits[--n];
+	return p;
+}
+
+void sf_dns_cache_key(uint16_t qtype, uint16_t qclass, const char *norm, char key[KEY_MAX])
+{
+	/* "%u/%u/%s" without printf: this runs for every query of the fast path */
+	char *p = put_uint(key, qtype);
+
+	*p++ = '/';
+	p = put_uint(p, qclass);
+	*p++ = '/';
+	g_strlcpy(p, norm, (size_t)(key + KEY_MAX - p)); /* 12 bytes used at most, 253 + 1 left */
+}
 
 static void make_key(const SfDnsQuery *q, char key[KEY_MAX])
 {
-	g_snprintf(key, KEY_MAX, "%u/%u/%s", q->qtype, q->qclass, q->norm);
+	sf_dns_cache_key(q->qtype, q->qclass, q->norm, key);
 }
 
 static void entry_free(Entry *e)
@@ -51,6 +86,7 @@ static void entry_free(Entry *e)
 	g_free(e->key);
 	g_free(e->canon);
 	g_free(e->learn);
+	g_free(e->tpl);
 	g_free(e);
 }
 
@@ -140,6 +176,8 @@ bool sf_dns_cache_insert(SfDnsCache *cache, const SfDnsQuery *q, const SfDnsAnsw
 	e->expires_ms = ans->at_ms + (int64_t)ans->cache_ttl * 1000;
 	e->n_learn = ans->n_learn;
 	e->learn = ans->n_learn > 0 ? g_memdup2(ans->learn, sizeof(SfDnsLearn) * ans->n_learn) : NULL;
+	e->norm = strrchr(e->key, '/') + 1; /* names hold no '/' */
+	e->tpl = sf_dns_template_new(e->canon, e->canon_len, q->norm, q->qtype, q->qclass);
 	g_hash_table_insert(cache->table, e->key, e);
 	g_queue_push_head_link(&cache->lru, &e->link);
 	cache->stats.inserts++;
@@ -198,4 +236,25 @@ bool sf_dns_cache_lookup(SfDnsCache *cache, const SfDnsQuery *q, const SfPolicy 
 miss:
 	cache->stats.misses++;
 	return false;
+}
+
+bool sf_dns_cache_find(SfDnsCache *cache, const char *key, int64_t now_ms, SfDnsCacheRef *ref)
+{
+	Entry *e = g_hash_table_lookup(cache->table, key);
+
+	if (e == NULL || now_ms >= e->expires_ms)
+		return false; /* the slow path counts the miss (and removes the expired entry) */
+	*ref = (SfDnsCacheRef){ .entry = e, .tpl = e->tpl, .norm = e->norm, .at_ms = e->at_ms,
+				.n_learn = e->n_learn, .learn = e->learn };
+	return true;
+}
+
+void sf_dns_cache_touch(SfDnsCache *cache, const SfDnsCacheRef *ref)
+{
+	Entry *e = ref->entry;
+
+	g_queue_unlink(&cache->lru, &e->link);
+	g_queue_push_head_link(&cache->lru, &e->link);
+	cache->stats.hits++;
+	cache->stats.fast_hits++;
 }

@@ -35,3 +35,41 @@ bool sf_dns_pkt_to_buf(const ldns_pkt *pkt, uint8_t *buf, size_t size, size_t *l
  * reply when over the client's limit. FALSE if ldns fails.
  */
 bool sf_dns_render(ldns_pkt *canon, const SfDnsQuery *q, uint32_t age_s, SfDnsAnswer *ans);
+
+/* The query checks the fast path repeats (dns-query.c). */
+bool sf_dns_is_canary(const char *norm);
+SfDnsReason sf_dns_qtype_reason(uint16_t qtype);
+
+/* ---- the fast path's stored replies (dns-fast.c) and its view of the cache (dns-cache.c) ---- */
+
+/* A cached answer as a finished reply: built once per cache entry, patched per query. */
+typedef struct SfDnsTemplate SfDnsTemplate;
+
+/*
+ * The template of the canonical answer @canon for (@norm, @qtype, @qclass),
+ * rendered by sf_dns_render() itself; NULL when the rendering does not have
+ * the shape the fast path relies on (the entry is then served by the slow
+ * path only). Free with g_free().
+ */
+SfDnsTemplate *sf_dns_template_new(const uint8_t *canon, size_t canon_len, const char *norm,
+				   uint16_t qtype, uint16_t qclass);
+
+/* "type/class/name": the cache's key, shared by the slow and the fast path. */
+#define SF_DNS_CACHE_KEY_MAX (SF_DNS_NAME_MAX + 16)
+void sf_dns_cache_key(uint16_t qtype, uint16_t qclass, const char *norm,
+		      char key[SF_DNS_CACHE_KEY_MAX]);
+
+/* A fresh cache entry as the fast path sees it (valid until the cache changes). */
+typedef struct {
+	void *entry;
+	const SfDnsTemplate *tpl;    /* NULL: no template, slow path only */
+	const char *norm;            /* the entry's name (the learned table's key) */
+	int64_t at_ms;               /* when the answer was processed */
+	unsigned n_learn;
+	const SfDnsLearn *learn;
+} SfDnsCacheRef;
+
+/* The unexpired entry of @key at @now_ms; FALSE otherwise, changing nothing (no stats). */
+bool sf_dns_cache_find(SfDnsCache *cache, const char *key, int64_t now_ms, SfDnsCacheRef *ref);
+/* Counts a (fast) hit on @ref's entry and makes it the most recently used. */
+void sf_dns_cache_touch(SfDnsCache *cache, const SfDnsCacheRef *ref);

@@ -207,14 +207,14 @@ static SfDnsReason read_name(const ldns_rdf *owner, SfDnsQuery *q)
 	return reason;
 }
 
-static bool is_canary(const char *norm)
+bool sf_dns_is_canary(const char *norm)
 {
 	size_t n = strlen(norm), c = strlen(CANARY);
 
 	return strcmp(norm, CANARY) == 0 || (n > c && norm[n - c - 1] == '.' && strcmp(norm + n - c, CANARY) == 0);
 }
 
-static SfDnsReason qtype_reason(uint16_t qtype)
+SfDnsReason sf_dns_qtype_reason(uint16_t qtype)
 {
 	switch (qtype) {
 	case LDNS_RR_TYPE_ANY:
@@ -300,10 +300,10 @@ SfDnsVerdict sf_dns_query_check(const uint8_t *msg, size_t len, bool tcp, const 
 	if (reason != SF_DNS_REASON_NONE)
 		return refuse(q, reason, SF_DNS_RCODE_FORMERR, ldns_rr_clone(question), reply,
 			      reply_size, reply_len);
-	if (q->norm[0] != '\0' && is_canary(q->norm))
+	if (q->norm[0] != '\0' && sf_dns_is_canary(q->norm))
 		return refuse(q, SF_DNS_REASON_CANARY, SF_DNS_RCODE_NXDOMAIN, ldns_rr_clone(question),
 			      reply, reply_size, reply_len);
-	reason = qtype_reason(q->qtype);
+	reason = sf_dns_qtype_reason(q->qtype);
 	if (reason != SF_DNS_REASON_NONE)
 		return refuse(q, reason, SF_DNS_RCODE_REFUSED, ldns_rr_clone(question), reply,
 			      reply_size, reply_len);

@@ -8,7 +8,11 @@
  * Every query is checked by the DNS core first: a name the policy does not
  * allow is answered here and never leaves the process. An allowed name is
  * answered from the cache when possible (its addresses re-armed in the
- * learned table every time), otherwise sent to an upstream from one
+ * learned table every time): the common query for a cached name by the
+ * core's fast path (sf_dns_fast_answer: a stored reply patched, no ldns, no
+ * allocation), any other by the slow path (sf_dns_query_check, then
+ * sf_dns_cache_lookup), which decides alone whenever the fast path
+ * declines. Otherwise the query is sent to an upstream from one
  * non-blocking UDP socket per family, under a fresh random id. An upstream
  * datagram counts only if it comes from the upstream the query went to
  * and the core accepts it as the answer (id, question): anything else
@@ -508,7 +512,16 @@ static uint16_t fresh_id(Resolver *res)
 	}
 }
 
-static void query(Resolver *res, const Client *c, const uint8_t *msg, size_t len, int64_t now_ms)
+/* What a UDP answer may occupy: the tap's MTU less IPv6 and UDP headers (never below DNS's 512). */
+static unsigned udp_cap(const Resolver *res)
+{
+	/* (an MTU too small for 512 is the user's choice; no wrap) */
+	return MAX(res->d->opts->mtu, 560u) - 48u;
+}
+
+/* The slow path: every query the fast path declined. */
+static void query_slow(Resolver *res, const Client *c, const uint8_t *msg, size_t len,
+		       int64_t now_ms)
 {
 	g_auto(SfDnsAnswer) ans = { 0 };
 	SfDnsQuery q;
@@ -531,11 +544,9 @@ static void query(Resolver *res, const Client *c, const uint8_t *msg, size_t len
 	}
 	/* a UDP answer must fit the tap's MTU as well as the client's buffer */
 	if (!c->tcp)
-		/* (never below DNS's 512: an MTU too small for that is the user's choice; no wrap) */
-		q.udp_size = (uint16_t)MIN((unsigned)q.udp_size, MAX(res->d->opts->mtu, 560u) - 48u);
+		q.udp_size = (uint16_t)MIN((unsigned)q.udp_size, udp_cap(res));
 	if (sf_dns_cache_lookup(res->cache, &q, res->d->policy, now_ms, &ans)) {
-		res->counters.cache_hits++;
-		deliver(res, c, &q, &ans, now_ms);
+		deliver(res, c, &q, &ans, now_ms); /* counts the hit (ans.from_cache) */
 		return;
 	}
 	for (unsigned i = 0; i < RESOLVER_PENDING_MAX && p == NULL; i++)
@@ -564,6 +575,20 @@ static void query(Resolver *res, const Client *c, const uint8_t *msg, size_t len
 	p->tries = 0;
 	if (!upstream_send(res, p, now_ms))
 		p->deadline_ms = now_ms; /* the timer tries the next one */
+}
+
+static void query(Resolver *res, const Client *c, const uint8_t *msg, size_t len, int64_t now_ms)
+{
+	SfDnsFastHit hit;
+
+	/* a cached allowed name: learned, counted, no audit record (as on the slow path) */
+	if (sf_dns_fast_answer(res->cache, msg, len, c->tcp, udp_cap(res), res->d->policy,
+			       res->d->learned, now_ms, res->out, sizeof(res->out), &hit)) {
+		sf_dns_counters_fast(&res->counters, &hit);
+		client_send(res, c, res->out, hit.reply_len, now_ms);
+		return;
+	}
+	query_slow(res, c, msg, len, now_ms);
 }
 
 /* The responder reassembled one query on TCP connection @conn. */
@@ -658,7 +683,8 @@ void resolver_counters_add(Resolver *res, void *builder)
 		{ "answers", c->answers },       { "ignored", c->ignored },
 		{ "retried_tcp", c->retried_tcp }, { "truncated", c->truncated },
 		{ "stripped", c->stripped },     { "hints_removed", c->hints_removed },
-		{ "cache_hits", c->cache_hits }, { "cache_entries", sf_dns_cache_count(res->cache) },
+		{ "cache_hits", c->cache_hits }, { "cache_fast_hits", c->cache_fast },
+		{ "cache_entries", sf_dns_cache_count(res->cache) },
 		{ "unsolicited", res->unsolicited }, { "servfail_timeouts", res->servfail_timeouts },
 		{ "pending_full", res->pending_full }, { "learn_failed", res->learn_failed },
 		{ "tcp_connections", sf_tcp_responder_count(res->tcp) },

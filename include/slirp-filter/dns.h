@@ -14,11 +14,15 @@
 /*
  * Everything here is a pure function of its arguments: no sockets, no clock
  * (time comes in as now_ms, any monotonic milliseconds), no globals. Every
- * DNS message is parsed and built with ldns; the only wire format written by
- * hand is the 2-byte length prefix of DNS over TCP (dns-stream.c).
+ * DNS message is parsed and built with ldns, with two exceptions written by
+ * hand: the 2-byte length prefix of DNS over TCP (dns-stream.c), and the
+ * fast path for cache hits (dns-fast.c), which reads a common query's wire
+ * form and patches a reply that ldns built when the answer was cached.
  *
  * The daemon's flow for one query (UDP or TCP):
  *
+ *   if sf_dns_fast_answer(cache, bytes, len, tcp, ..., reply, sizeof reply, &hit):
+ *              sf_dns_counters_fast(), send reply[0..hit.reply_len) (learned already). Done.
  *   verdict = sf_dns_query_check(bytes, len, tcp, policy, &q, reply, sizeof reply, &n);
  *   DROP    -> nothing to send.
  *   REFUSE  -> send reply[0..n) (audit-log q.name, q.qtype, q.reason, q.deny_rule).
@@ -280,6 +284,7 @@ typedef struct SfDnsCache SfDnsCache;
 
 typedef struct {
 	uint64_t hits, misses, inserts, evictions, expired;
+	uint64_t fast_hits;  /* the part of @hits answered by sf_dns_fast_answer() */
 } SfDnsCacheStats;
 
 /** sf_dns_cache_new: a cache of at most @max_entries answers (0: SF_DNS_CACHE_DEFAULT). */
@@ -308,6 +313,38 @@ bool sf_dns_cache_insert(SfDnsCache *cache, const SfDnsQuery *q, const SfDnsAnsw
  */
 bool sf_dns_cache_lookup(SfDnsCache *cache, const SfDnsQuery *q, const SfPolicy *policy,
 			 int64_t now_ms, SfDnsAnswer *ans);
+
+/**
+ * SfDnsFastHit:
+ * What sf_dns_fast_answer() did, for the caller's counters.
+ */
+typedef struct {
+	size_t reply_len;      /* the reply's length in the caller's buffer */
+	bool truncated;        /* a TC reply (the answer exceeds the client's UDP size) */
+	unsigned n_learn;      /* addresses re-armed in the learned table */
+} SfDnsFastHit;
+
+/**
+ * sf_dns_fast_answer:
+ * The fast path for a cache hit: answers the @len bytes of a query from the
+ * container (@tcp: over TCP, no length prefix) from @cache without ldns and
+ * without allocating, when it is the common case: QR clear, opcode QUERY,
+ * one question (an LDH name, class IN) and nothing else but at most one OPT
+ * record, without options or with just a client COOKIE, whose (qtype,
+ * class, name) is cached, fresh, and allowed by @policy. Then, like the
+ * slow path's hit, it re-arms the entry's addresses in @learned (remaining
+ * TTLs, clamped by @policy) and writes into @reply (@reply_size bytes) the
+ * bytes the slow path would send: the client's id, RD bit and question
+ * (its letter case), TTLs decreased by the entry's age, OPT when the query
+ * had one, and the TC reply when the answer exceeds the client's UDP size,
+ * itself capped at @udp_cap when not 0 (UDP only). Returns FALSE, having
+ * sent nothing and counted nothing, for everything else: the caller then
+ * runs the slow path (sf_dns_query_check, sf_dns_cache_lookup), which
+ * decides as before. See the theory of operation in dns-fast.c.
+ */
+bool sf_dns_fast_answer(SfDnsCache *cache, const uint8_t *msg, size_t len, bool tcp,
+			unsigned udp_cap, const SfPolicy *policy, SfLearned *learned, int64_t now_ms,
+			uint8_t *reply, size_t reply_size, SfDnsFastHit *hit);
 
 /** sf_dns_cache_clear: drops every entry (call it after a policy reload). */
 void sf_dns_cache_clear(SfDnsCache *cache);
@@ -367,6 +404,7 @@ typedef struct {
 	uint64_t queries, forwarded, refused, dropped;
 	uint64_t answers, ignored, retried_tcp, truncated, stripped, hints_removed;
 	uint64_t cache_hits;
+	uint64_t cache_fast;     /* the part of cache_hits answered by sf_dns_fast_answer() */
 	uint64_t by_reason[SF_DNS_REASON_N];
 } SfDnsCounters;
 
@@ -374,3 +412,10 @@ typedef struct {
 void sf_dns_counters_query(SfDnsCounters *c, SfDnsVerdict verdict, const SfDnsQuery *q);
 /** sf_dns_counters_answer: counts one processed answer or cache hit. */
 void sf_dns_counters_answer(SfDnsCounters *c, SfDnsAnswerResult result, const SfDnsAnswer *ans);
+/**
+ * sf_dns_counters_fast:
+ * Counts one sf_dns_fast_answer() hit exactly as sf_dns_counters_query()
+ * (FORWARD) and sf_dns_counters_answer() (a cache hit) count the slow
+ * path's, plus cache_fast.
+ */
+void sf_dns_counters_fast(SfDnsCounters *c, const SfDnsFastHit *hit);

@@ -10,7 +10,13 @@
  * messages and end in the same state; each message then goes through
  * sf_dns_query_check() as a TCP query. (3) As an upstream answer to three
  * fixed queries through sf_dns_answer_process(), then sf_dns_answer_learn()
- * and the cache (insert, then a hit later).
+ * and the cache (insert, then a hit later). (4) Through the fast path for
+ * cache hits, sf_dns_fast_answer(), against a cache filled at start-up
+ * (CNAME chain, many AAAA, HTTPS, NXDOMAIN): once as it is (UDP and TCP),
+ * and once as a query for a cached name whose header bits, id, letter
+ * case, EDNS record (and client cookie), transport, MTU cap and age the
+ * input chooses, with the rest of the input appended when it asks for that
+ * (so most of these hit and the rest must fall back).
  *
  * Properties beyond "no crash": a query is FORWARDed only if the policy
  * allows its name, and the name in the upstream query built for it (parsed
@@ -19,7 +25,11 @@
  * messages under 12 bytes or with QR set; every built reply parses and
  * carries the client's id. An answer's learned addresses are never in a
  * rebinding range unless the policy explicitly allows them, and a UDP reply
- * fits the client's size.
+ * fits the client's size. Whenever the fast path answers, the slow path
+ * (sf_dns_query_check, sf_dns_cache_lookup, sf_dns_answer_learn) sends the
+ * same bytes and learns the same addresses; a derived query of the common
+ * case (opcode QUERY, no trailing bytes, no OPT or one with a UDP size of at
+ * least 512) must be answered by the fast path.
  */
 #include "config.h"
 
@@ -33,11 +43,31 @@
 
 #define SENT_ID 0x4242
 
+/* The cached answers of (4): name, type, rcode, records in presentation form. */
+#define N_CACHED 4
+static const struct {
+	const char *name;
+	ldns_rr_type type;
+	uint8_t rcode;
+	const char *rrs[4];
+	unsigned n_aaaa; /* that many AAAA records more */
+} cached[N_CACHED] = {
+	{ "web.example", LDNS_RR_TYPE_A, 0,
+	  { "web.example. 300 IN CNAME Img.CDN.example.", "img.cdn.example. 60 IN A 203.0.113.80",
+	    "img.cdn.example. 60 IN A 203.0.113.81", NULL }, 0 },
+	{ "api.example", LDNS_RR_TYPE_AAAA, 0, { NULL }, 30 },
+	{ "img.cdn.example", LDNS_RR_TYPE_HTTPS, 0,
+	  { "img.cdn.example. 300 IN HTTPS 1 . alpn=h2 ipv4hint=203.0.113.80", NULL }, 0 },
+	{ "nx.cdn.example", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN,
+	  { "cdn.example. 300 IN SOA ns.cdn.example. h.cdn.example. 1 2 3 4 120", NULL }, 0 },
+};
+
 static struct {
 	SfPolicy *enforce, *audit;
 	SfCidr nets[2];
 	SfDnsQuery fixed[3];
 	bool fixed_tcp[3];
+	SfDnsCache *cache;
 } G;
 
 static SfPolicy *policy(const char *text)
@@ -73,6 +103,52 @@ static void fixed_query(SfDnsQuery *q, const char *name, ldns_rr_type type, bool
 	ldns_pkt_free(p);
 }
 
+/* Caches the answer of cached[@i], processed at FUZZ_NOW_MS. */
+static void fill_cache(unsigned i)
+{
+	SfDnsAnswer ans;
+	SfDnsQuery q;
+	ldns_pkt *p = NULL;
+	uint8_t *wire = NULL;
+	size_t n = 0;
+
+	fixed_query(&q, cached[i].name, cached[i].type, false, false);
+	if (ldns_pkt_query_new_frm_str(&p, cached[i].name, cached[i].type, LDNS_RR_CLASS_IN,
+				       LDNS_RD) != LDNS_STATUS_OK)
+		abort();
+	ldns_pkt_set_id(p, SENT_ID);
+	ldns_pkt_set_qr(p, true);
+	ldns_pkt_set_ra(p, true);
+	ldns_pkt_set_rcode(p, cached[i].rcode);
+	for (unsigned k = 0; k < G_N_ELEMENTS(cached[i].rrs) + cached[i].n_aaaa; k++) {
+		g_autofree char *text = NULL;
+		ldns_rr *rr = NULL;
+		ldns_pkt_section section = LDNS_SECTION_ANSWER;
+
+		if (k < G_N_ELEMENTS(cached[i].rrs)) {
+			if (cached[i].rrs[k] == NULL)
+				continue;
+			text = g_strdup(cached[i].rrs[k]);
+			if (strstr(text, " SOA ") != NULL)
+				section = LDNS_SECTION_AUTHORITY;
+		} else {
+			text = g_strdup_printf("%s. %u IN AAAA 2001:db8::%x", cached[i].name, 300 + k, k);
+		}
+		if (ldns_rr_new_frm_str(&rr, text, 0, NULL, NULL) != LDNS_STATUS_OK ||
+		    !ldns_pkt_push_rr(p, section, rr))
+			abort();
+	}
+	if (ldns_pkt2wire(&wire, p, &n) != LDNS_STATUS_OK)
+		abort();
+	if (sf_dns_answer_process(wire, n, &q, SENT_ID, G.enforce, G.nets, G_N_ELEMENTS(G.nets),
+				  FUZZ_NOW_MS, &ans) != SF_DNS_ANSWER_REPLY ||
+	    !sf_dns_cache_insert(G.cache, &q, &ans))
+		abort();
+	sf_dns_answer_clear(&ans);
+	free(wire);
+	ldns_pkt_free(p);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
@@ -84,6 +160,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	fixed_query(&G.fixed[1], "api.example.", LDNS_RR_TYPE_AAAA, true, false);
 	fixed_query(&G.fixed[2], "img.cdn.example.", LDNS_RR_TYPE_HTTPS, true, true);
 	G.fixed_tcp[2] = true;
+	G.cache = sf_dns_cache_new(16);
+	for (unsigned i = 0; i < N_CACHED; i++)
+		fill_cache(i);
 	return 0;
 }
 
@@ -91,6 +170,7 @@ void fuzz_target_cleanup(void)
 {
 	sf_policy_free(G.enforce);
 	sf_policy_free(G.audit);
+	sf_dns_cache_free(G.cache);
 	memset(&G, 0, sizeof(G));
 }
 
@@ -300,11 +380,154 @@ static void answer(const uint8_t *data, size_t size, unsigned which)
 	sf_learned_free(learned);
 }
 
+/* ---- (4) the fast path for cache hits ---- */
+
+/* A learned address and name as text, for comparing two tables. */
+static void dump_learned(const SfLearnedInfo *info, void *data)
+{
+	char a[48];
+
+	g_string_append_printf(data, "%s %s %" G_GINT64_FORMAT ";",
+			       sf_addr_to_string(&info->addr, a, sizeof(a)), info->name, info->expire_ms);
+}
+
+/*
+ * @msg through the fast path; when it answers, the slow path must send the
+ * same bytes and learn the same. Returns whether the fast path answered.
+ */
+static bool fast(const uint8_t *msg, size_t len, bool tcp, unsigned cap, int64_t now_ms)
+{
+	static uint8_t fbuf[SF_DNS_MSG_MAX], sbuf[SF_DNS_MSG_MAX];
+	g_auto(SfDnsAnswer) ans = { 0 };
+	SfLearned *lf, *ls;
+	SfDnsFastHit hit;
+	SfDnsCounters c = { 0 };
+	SfDnsQuery q;
+	size_t rlen;
+	bool answered;
+
+	lf = sf_learned_new(64);
+	answered = sf_dns_fast_answer(G.cache, msg, len, tcp, cap, G.enforce, lf, now_ms, fbuf,
+				      sizeof(fbuf), &hit);
+	if (!answered) {
+		FUZZ_CHECK(sf_learned_count(lf) == 0, "the fast path declined but learned addresses");
+		sf_learned_free(lf);
+		return false;
+	}
+	sf_dns_counters_fast(&c, &hit);
+	check_reply(fbuf, hit.reply_len, (uint16_t)(msg[0] << 8 | msg[1]), "fast reply");
+
+	/* the slow path, as src/resolver.c runs it */
+	FUZZ_CHECK(sf_dns_query_check(msg, len, tcp, G.enforce, &q, sbuf, sizeof(sbuf), &rlen) ==
+			   SF_DNS_QUERY_FORWARD,
+		   "the fast path answered a query the slow path does not forward");
+	if (!tcp && cap > 0)
+		q.udp_size = (uint16_t)MIN((unsigned)q.udp_size, cap);
+	FUZZ_CHECK(tcp || hit.reply_len <= q.udp_size, "a fast UDP reply of %zu bytes for a limit of %u",
+		   hit.reply_len, q.udp_size);
+	FUZZ_CHECK(sf_dns_cache_lookup(G.cache, &q, G.enforce, now_ms, &ans),
+		   "the fast path answered a query the slow path does not find in the cache");
+	ls = sf_learned_new(64);
+	sf_dns_answer_learn(&ans, &q, ls, now_ms);
+	FUZZ_CHECK(ans.reply != NULL && ans.reply_len == hit.reply_len &&
+			   memcmp(ans.reply, fbuf, hit.reply_len) == 0,
+		   "the fast reply (%zu bytes) differs from the slow path's (%zu bytes)", hit.reply_len,
+		   ans.reply_len);
+	FUZZ_CHECK(ans.truncated == hit.truncated && ans.n_learn == hit.n_learn,
+		   "the fast path truncated/learned otherwise than the slow path");
+	{
+		g_autoptr(GString) a = g_string_new(NULL);
+		g_autoptr(GString) b = g_string_new(NULL);
+
+		sf_learned_foreach(lf, dump_learned, a);
+		sf_learned_foreach(ls, dump_learned, b);
+		FUZZ_CHECK(g_string_equal(a, b), "learned: fast \"%s\", slow \"%s\"", a->str, b->str);
+	}
+	sf_learned_free(ls);
+	sf_learned_free(lf);
+	return true;
+}
+
+/* A query for a cached name shaped by the input (see the theory of operation). */
+static void derived(const uint8_t *data, size_t size)
+{
+	uint8_t m[SF_DNS_MSG_MAX];
+	size_t len = 0, rest;
+	unsigned which, b2, cap;
+	bool tcp, edns, tail, common;
+	uint16_t edns_size;
+	int64_t now_ms;
+	const char *name;
+	size_t k = 0;
+
+	if (size < 20)
+		return;
+	which = data[0] % N_CACHED;
+	name = cached[which].name;
+	b2 = data[3];
+	tcp = data[5] & 1;
+	edns = data[5] & 2;
+	tail = data[5] & 4;
+	if (!(data[5] & 8))
+		b2 &= 0x07; /* mostly QUERY: keep AA TC RD only */
+	cap = data[6] & 1 ? 512u + data[7] * 8u : 0;
+	now_ms = FUZZ_NOW_MS + (int64_t)data[8] * 230; /* under the shortest TTL (60 s) */
+	edns_size = (uint16_t)(data[9] << 8 | data[10]);
+	m[len++] = data[1];
+	m[len++] = data[2];
+	m[len++] = (uint8_t)b2;
+	m[len++] = data[4];
+	memcpy(m + len, (const uint8_t[]){ 0, 1, 0, 0, 0, 0, 0, edns ? 1 : 0 }, 8);
+	len += 8;
+	/* the name, letter case from data[11..18] */
+	for (const char *p = name; *p != '\0';) {
+		size_t l = strcspn(p, ".");
+
+		m[len++] = (uint8_t)l;
+		for (size_t i = 0; i < l; i++, k++)
+			m[len++] = (uint8_t)((data[11 + k % 8] >> (k / 8 % 8)) & 1 ? g_ascii_toupper(p[i])
+										   : p[i]);
+		p += l;
+		if (*p == '.')
+			p++;
+	}
+	m[len++] = 0;
+	memcpy(m + len, (const uint8_t[]){ (uint8_t)(cached[which].type >> 8), (uint8_t)cached[which].type,
+					   0, 1 }, 4);
+	len += 4;
+	if (edns) {
+		bool cookie = data[5] & 16; /* a client cookie: 8 bytes from the input */
+
+		memcpy(m + len, (const uint8_t[]){ 0, 0, 41, (uint8_t)(edns_size >> 8), (uint8_t)edns_size,
+						   data[12], data[13], data[14], data[15], 0, cookie ? 12 : 0 },
+		       11);
+		len += 11;
+		if (cookie) {
+			memcpy(m + len, (const uint8_t[]){ 0, 10, 0, 8 }, 4);
+			memcpy(m + len + 4, data + 12, 8);
+			len += 12;
+		}
+	}
+	rest = size - 20;
+	if (tail && rest > 0) {
+		rest = MIN(rest, sizeof(m) - len);
+		memcpy(m + len, data + 20, rest);
+		len += rest;
+	}
+	common = (b2 & 0xf8) == 0 && !(tail && rest > 0) && (!edns || edns_size >= 512);
+	if (fast(m, len, tcp, cap, now_ms))
+		return;
+	FUZZ_CHECK(!common, "the fast path declined a common query for cached %s", name);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	query(data, size, false);
 	stream(data, size);
 	for (unsigned i = 0; i < G_N_ELEMENTS(G.fixed); i++)
 		answer(data, size, i);
+	fast(data, size, false, 0, FUZZ_NOW_MS + 1500);
+	fast(data, size, true, 0, FUZZ_NOW_MS + 1500);
+	derived(data, size);
 	return 0;
 }

@@ -20,6 +20,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "slirp-filter/csum.h"
 #include "slirp-filter/reply.h"
 
 #define ETH_HLEN 14
@@ -63,37 +64,6 @@ static inline void wr32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
-/* RFC 1071 one's complement sum of @len bytes, added to @sum (not folded). */
-static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
-{
-	for (; len > 1; p += 2, len -= 2)
-		sum += rd16(p);
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-/* Pseudo-header sum for the L4 segment of @l4len bytes after IP header @ip. */
-static uint32_t pseudo_sum(int family, const uint8_t *ip, uint8_t proto, size_t l4len)
-{
-	uint32_t sum;
-
-	if (family == AF_INET) {
-		sum = csum_add(0, ip + 12, 8); /* source and destination */
-	} else {
-		sum = csum_add(0, ip + 8, 32);
-		sum += (uint32_t)(l4len >> 16);
-	}
-	return sum + proto + (uint32_t)(l4len & 0xffff);
-}
-
 /* Writes Ethernet and IP headers for @l4len bytes of @proto from @src to
  * @dst; returns the L4 offset in @out. @out must hold the whole frame. */
 static size_t put_headers(uint8_t *out, int family, const uint8_t smac[6], const uint8_t dmac[6],
@@ -113,7 +83,7 @@ static size_t put_headers(uint8_t *out, int family, const uint8_t smac[6], const
 		ip[9] = proto;
 		memcpy(ip + 12, src->b + 12, 4);
 		memcpy(ip + 16, dst->b + 12, 4);
-		wr16(ip + 10, csum_fold(csum_add(0, ip, IPV4_HLEN)));
+		wr16(ip + 10, sf_csum_fold(sf_csum_add(0, ip, IPV4_HLEN)));
 		return ETH_HLEN + IPV4_HLEN;
 	}
 	wr16(out + 12, ETHERTYPE_IPV6);
@@ -150,7 +120,7 @@ static size_t build_rst(int family, const uint8_t smac[6], const uint8_t dmac[6]
 	wr32(tcp + 8, with_ack ? ack : 0);
 	tcp[12] = (TCP_HLEN / 4) << 4;
 	tcp[13] = TCP_RST | (with_ack ? TCP_ACK : 0);
-	wr16(tcp + 16, csum_fold(csum_add(pseudo_sum(family, out + ETH_HLEN, IPPROTO_TCP, TCP_HLEN),
+	wr16(tcp + 16, sf_csum_fold(sf_csum_add(sf_csum_pseudo(family, out + ETH_HLEN, IPPROTO_TCP, TCP_HLEN),
 	                                  tcp, TCP_HLEN)));
 	return total;
 }
@@ -204,7 +174,7 @@ size_t sf_reply_tcp_segment(const uint8_t smac[6], const uint8_t dmac[6], const 
 	}
 	if (plen > 0)
 		memcpy(tcp + TCP_HLEN + opt, payload, plen);
-	wr16(tcp + 16, csum_fold(csum_add(pseudo_sum(family, out + ETH_HLEN, IPPROTO_TCP, l4len),
+	wr16(tcp + 16, sf_csum_fold(sf_csum_add(sf_csum_pseudo(family, out + ETH_HLEN, IPPROTO_TCP, l4len),
 					  tcp, l4len)));
 	return off + l4len;
 }
@@ -230,7 +200,7 @@ size_t sf_reply_udp(const uint8_t smac[6], const uint8_t dmac[6], const SfAddr *
 	wr16(udp + 6, 0);
 	if (plen > 0)
 		memcpy(udp + UDP_HLEN, payload, plen);
-	sum = csum_fold(csum_add(pseudo_sum(family, out + ETH_HLEN, IPPROTO_UDP, l4len), udp, l4len));
+	sum = sf_csum_fold(sf_csum_add(sf_csum_pseudo(family, out + ETH_HLEN, IPPROTO_UDP, l4len), udp, l4len));
 	wr16(udp + 6, sum == 0 ? 0xffff : sum); /* 0 means "no checksum" in UDP */
 	return off + l4len;
 }
@@ -384,8 +354,8 @@ size_t sf_reply_unreachable(const uint8_t *frame, size_t len, const SfPacket *pk
 	icmp[1] = code;
 	memset(icmp + 2, 0, ICMP_HLEN - 2); /* checksum, then unused (v4) / unused (v6) */
 	memcpy(icmp + ICMP_HLEN, frame + pkt->l3_offset, quote);
-	wr16(icmp + 2, csum_fold(csum_add(pkt->family == AF_INET ? 0
-	                                  : pseudo_sum(AF_INET6, out + ETH_HLEN, proto, l4len),
+	wr16(icmp + 2, sf_csum_fold(sf_csum_add(pkt->family == AF_INET ? 0
+	                                  : sf_csum_pseudo(AF_INET6, out + ETH_HLEN, proto, l4len),
 	                                  icmp, l4len)));
 	return total;
 }

@@ -9,12 +9,16 @@
 
 #include "cli.h"
 #include "slirp-filter/filter.h"
+#include "slirp-filter/offload.h"
 #include "slirp-filter/ratelimit.h"
 #include "slirp-filter/reply.h"
 
 struct ApiServer;
 struct AuditLog;
 struct Resolver;
+
+/* The largest MSS offered to the guest while TSO is on (src/main.c says why). */
+#define DAEMON_TSO_MSS_MAX 8960
 
 /* Largest frame: MTU 65521 plus the Ethernet header, rounded up. */
 #define DAEMON_FRAME_MAX (65536 + 64)
@@ -52,6 +56,10 @@ typedef struct Daemon {
 	uint64_t replies_sent, replies_suppressed;
 	uint64_t tap_read_errors;
 	uint64_t tap_write_errors;
+	bool tap_offloads;    /* the guest may send partial checksums and TSO frames */
+	uint16_t mss_clamp;   /* 0, or the MSS libslirp's SYNs offer the guest at most */
+	uint64_t tap_gso_frames_in;   /* TSO frames from the guest */
+	uint64_t tap_offload_dropped; /* frames whose virtio-net header did not match them */
 
 	/* poll set, rebuilt each iteration in place; grows, never shrinks */
 	struct pollfd *fds;
@@ -62,9 +70,35 @@ typedef struct Daemon {
 	SlirpTimerSlot *timers;
 	unsigned ntimers;
 
+	/* read with one readv(): the tap's virtio-net header, then the frame */
+	uint8_t frame_vnet[SF_VNET_HDR_LEN];
 	uint8_t frame[DAEMON_FRAME_MAX];
+	/* libslirp's segments to the guest, merged until the loop next sleeps */
+	SfCoalescer tx;
 	uint8_t reply[SF_REPLY_MAX], reply2[SF_REPLY_MAX];
 } Daemon;
+
+/**
+ * daemon_tap_send:
+ * A frame from libslirp to the guest: merged with the segments before it
+ * when it continues them (slirp-filter/offload.h), else written after them.
+ */
+void daemon_tap_send(Daemon *d, const uint8_t *buf, size_t len);
+
+/** daemon_tap_write: writes one frame of ours (a reply, DNS) after whatever is staged. */
+void daemon_tap_write(Daemon *d, const uint8_t *buf, size_t len);
+
+/** daemon_tap_flush: writes the staged frame; the loop calls it before it sleeps. */
+void daemon_tap_flush(Daemon *d);
+
+/**
+ * daemon_tap_read:
+ * Reads one frame into d->frame and its length into *@len: returns 1, or 0
+ * when the tap has nothing more (or a read error, counted and logged), or
+ * -1 for a frame dropped because its virtio-net header does not match it
+ * (counted).
+ */
+int daemon_tap_read(Daemon *d, size_t *len);
 
 /**
  * daemon_policy_init:

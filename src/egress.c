@@ -23,17 +23,6 @@
 #define MAINTENANCE_INTERVAL_MS 1000
 #define FLOW_SWEEP_BUDGET 8192
 
-static void tap_write(Daemon *d, const uint8_t *buf, size_t len)
-{
-	ssize_t n;
-
-	do
-		n = write(d->tapfd, buf, len);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		d->tap_write_errors++;
-}
-
 static void audit_flow(Daemon *d, const SfFlowKey *key, const SfFilterEvent *ev, const char *verdict,
 		       int64_t now_ms)
 {
@@ -52,7 +41,7 @@ static void flow_cut(Daemon *d, SfFlow *flow)
 
 	sf_filter_cut_frames(flow, d->reply, &glen, d->reply2, &slen);
 	if (glen > 0)
-		tap_write(d, d->reply, glen);
+		daemon_tap_write(d, d->reply, glen);
 	if (slen > 0)
 		slirp_input(d->slirp, d->reply2, (int)slen);
 	sf_flow_remove(d->flows, flow);
@@ -73,7 +62,7 @@ static void refuse(Daemon *d, const SfPacket *pkt, size_t len, int64_t now_ms)
 		n = sf_reply_unreachable(d->frame, len, pkt, SF_UNREACH_ADMIN_PROHIBITED, d->reply,
 					 sizeof(d->reply));
 	if (n > 0) {
-		tap_write(d, d->reply, n);
+		daemon_tap_write(d, d->reply, n);
 		d->replies_sent++;
 	}
 }
@@ -192,6 +181,18 @@ char *daemon_counters_json(Daemon *d)
 		add_uint(b, sf_drop_reason_name((SfDropReason)r), c->drop[r]);
 	for (int r = SF_FRAME_OK + 1; r < SF_FRAME_N_RESULTS; r++)
 		add_uint(b, sf_frame_result_name((SfFrameResult)r), c->drop_frame[r]);
+	json_builder_end_object(b);
+
+	json_builder_set_member_name(b, "tap");
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "offloads");
+	json_builder_add_boolean_value(b, d->tap_offloads);
+	add_uint(b, "mss_clamp", d->mss_clamp);
+	add_uint(b, "gso_frames_in", d->tap_gso_frames_in);
+	add_uint(b, "segments_merged", d->tx.merged);
+	add_uint(b, "offload_dropped", d->tap_offload_dropped);
+	add_uint(b, "read_errors", d->tap_read_errors);
+	add_uint(b, "write_errors", d->tap_write_errors);
 	json_builder_end_object(b);
 
 	json_builder_set_member_name(b, "flows");

@@ -95,20 +95,13 @@ static void tap_drain(Daemon *d)
 	unsigned i;
 
 	for (i = 0; i < TAP_BATCH_MAX; i++) {
-		ssize_t n = read(d->tapfd, d->frame, sizeof(d->frame));
+		size_t len;
+		int rc = daemon_tap_read(d, &len);
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK) {
-				d->tap_read_errors++;
-				g_warning("read from the tap: %s", g_strerror(errno));
-			}
+		if (rc == 0)
 			return;
-		}
-		if (n == 0)
-			return;
-		daemon_egress_frame(d, (size_t)n, now);
+		if (rc > 0)
+			daemon_egress_frame(d, len, now);
 	}
 }
 
@@ -184,6 +177,7 @@ int daemon_loop_run(Daemon *d)
 		if (timeout < 0 || upkeep < timeout)
 			timeout = upkeep;
 
+		daemon_tap_flush(d); /* libslirp's merged segments, before we sleep */
 		rc = poll(d->fds, (nfds_t)d->nfds, timeout);
 		if (rc < 0 && errno != EINTR) {
 			g_critical("poll: %s", g_strerror(errno));

@@ -111,10 +111,18 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	/* before anything may start a thread: the child needs setns(CLONE_NEWUSER) */
+	sf_coalescer_init(&d.tx);
 	d.tapfd = tap_create(&opts);
 	if (d.tapfd < 0)
 		goto out;
 	g_info("tap %s ready (fd %d), MTU %u", opts.tapname, d.tapfd, opts.mtu);
+	d.tap_offloads = tap_enable_offloads(d.tapfd);
+	/* libslirp's window is at most 64 KiB (no window scaling) and Linux keeps
+	 * its MSS at or below half the peer's window, so at a large MTU every
+	 * frame would be one 32 KiB segment; a smaller MSS lets the guest's TSO
+	 * send the whole window as one frame (bench/NOTES.md, "Tap offloads") */
+	if (d.tap_offloads)
+		d.mss_clamp = DAEMON_TSO_MSS_MAX;
 
 	if (daemon_slirp_start(&d) < 0)
 		goto out;

@@ -90,13 +90,8 @@ struct Resolver {
 static void tap_emit(const uint8_t *frame, size_t len, void *user)
 {
 	Resolver *res = user;
-	ssize_t n;
 
-	do
-		n = write(res->d->tapfd, frame, len);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		res->d->tap_write_errors++;
+	daemon_tap_write(res->d, frame, len);
 }
 
 static void on_tcp_message(uint32_t conn, const uint8_t *msg, size_t len, void *user);

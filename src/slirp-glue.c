@@ -23,23 +23,16 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 {
 	Daemon *d = opaque;
 	int64_t now = daemon_now_ms(); /* vDSO: a few ns next to the write */
-	ssize_t n;
 
 	/* a connection in through a port forward: let the guest answer it */
 	if (d->filter.forwards > 0)
 		sf_filter_inbound(&d->filter, buf, len, now);
 	/* a connection libslirp resets (the server reset it) leaves the flow table */
 	sf_filter_peer_reset(&d->filter, buf, len, now);
-	do
-		n = write(d->tapfd, buf, len);
-	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		/* a tap write only fails when the guest side is gone or the
-		 * frame is bad; count it, libslirp retransmits TCP itself */
-		d->tap_write_errors++;
-		return -errno;
-	}
-	return n;
+	/* staged or written: a failed write is counted there, libslirp
+	 * retransmits TCP itself */
+	daemon_tap_send(d, buf, len);
+	return (ssize_t)len;
 }
 
 static void cb_guest_error(const char *msg, void *opaque)

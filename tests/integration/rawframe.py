@@ -13,6 +13,12 @@ bypassing its kernel's stack:
   syn        a TCP SYN (use --src to spoof the source address)
 
   rawframe.py --ifname tap0 --gw-mac MAC KIND --dst ADDR --dport N [--src ADDR] [--payload TEXT]
+              [--vnet-csum START:OFFSET]
+
+--vnet-csum sends through a packet socket with PACKET_VNET_HDR, each frame behind a
+virtio-net header that asks for a checksum at START+OFFSET (what a container with
+CAP_NET_RAW can make the tap carry); the frame's TCP/UDP checksum field is filled with
+garbage, so the frame is only good if the helper computes it.
 """
 import argparse
 import random
@@ -71,9 +77,16 @@ def main():
     p.add_argument("--dport", type=int, default=7)
     p.add_argument("--sport", type=int, default=0)
     p.add_argument("--payload", default="rawframe")
+    p.add_argument("--vnet-csum", help="START:OFFSET of a checksum request in a virtio-net header")
     a = p.parse_args()
 
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    vnet = b""
+    if a.vnet_csum:
+        start, offset = (int(x) for x in a.vnet_csum.split(":"))
+        s.setsockopt(263, 15, 1)  # SOL_PACKET, PACKET_VNET_HDR
+        # struct virtio_net_hdr: flags NEEDS_CSUM, no GSO, hdr_len, gso_size, csum_start, csum_offset
+        vnet = struct.pack("=BBHHHH", 1, 0, 0, 0, start, offset)
     s.bind((a.ifname, 0))
     own_mac = s.getsockname()[4]
     eth = mac(a.gw_mac) + own_mac + struct.pack("!H", 0x0800)
@@ -98,7 +111,11 @@ def main():
     elif a.kind == "syn":
         frames.append(ip4(a.src, a.dst, 6, tcp_syn(a.src, a.dst, sport, a.dport)))
     for f in frames:
-        s.send(eth + f)
+        if vnet:
+            ihl = (f[0] & 0x0F) * 4
+            field = ihl + (16 if f[9] == 6 else 6)
+            f = f[:field] + b"\xde\xad" + f[field + 2:]
+        s.send(vnet + eth + f)
     print(f"sent {len(frames)} frame(s)")
 
 

@@ -58,7 +58,7 @@ typedef struct {
 	unsigned upstream;
 	unsigned tries;
 	int64_t deadline_ms;
-	int tcp_fd;            /* >= 0 while asking over TCP */
+	int tcp_fd;            /* >= 0 while asking over TCP (only meaningful while used) */
 	SfDnsStream *tcp_stream;
 	uint8_t *tcp_out;
 	size_t tcp_out_len, tcp_out_off;
@@ -159,8 +159,8 @@ Resolver *resolver_new(Daemon *d)
 		g_free(res);
 		return NULL;
 	}
-	for (unsigned i = 0; i < RESOLVER_PENDING_MAX; i++)
-		res->pending[i].tcp_fd = -1;
+	/* pending slots stay untouched (not resident) until used: tcp_fd and
+	 * the rest mean something only while p->used */
 	res->cache = sf_dns_cache_new(SF_DNS_CACHE_DEFAULT);
 	/* the guest's MTU bounds our segments: minus IPv6 and TCP headers with options */
 	mss = d->opts->mtu > 100 ? d->opts->mtu - 64 : 536;
@@ -175,6 +175,8 @@ Resolver *resolver_new(Daemon *d)
 
 static void pending_free(Pending *p)
 {
+	if (!p->used)
+		return;
 	if (p->tcp_fd >= 0)
 		close(p->tcp_fd);
 	g_clear_pointer(&p->tcp_stream, sf_dns_stream_free);
@@ -555,6 +557,7 @@ static void query_slow(Resolver *res, const Client *c, const uint8_t *msg, size_
 		return;
 	}
 	p->used = true;
+	p->tcp_fd = -1;
 	p->id = fresh_id(res);
 	p->q = q;
 	p->client_tcp = c->tcp;

@@ -83,7 +83,8 @@ static void build(TMsg *m, const QSpec *s)
 		put16(m, (uint16_t)(s->edns_ttl >> 16));
 		put16(m, (uint16_t)s->edns_ttl);
 		put16(m, (uint16_t)s->opt_len);
-		memcpy(m->b + m->len, s->opt_data, s->opt_len);
+		if (s->opt_len > 0) /* (opt_data may be NULL then) */
+			memcpy(m->b + m->len, s->opt_data, s->opt_len);
 		m->len += s->opt_len;
 	}
 	if (s->extra_len > 0) {

@@ -4,6 +4,7 @@
 # libslirp's segments reach it merged, the MSS it is offered is clamped, data survives
 # both ways at both MTUs and both families, and a virtio-net header that does not match
 # its frame (sent through a packet socket with PACKET_VNET_HDR) is dropped and counted.
+# The helper runs confined (sandbox and seccomp), as Podman runs it.
 . "$(dirname "$0")/../lib/topology.sh"
 . "$(dirname "$0")/policy-lib.sh"
 topo_require_root_and_tools busybox socat dnsmasq iperf3 ss python3 cmp tcpdump
@@ -34,7 +35,7 @@ upload() { # ADDR PORT
 
 port=9300
 for mtu in 1500 65520; do
-	topo_start_helper -6 --mtu=$mtu -a "$SF_API" -c -r 3 -e 4 --netns-type=path "/run/netns/$SF_CONT_NS" tap0
+	topo_start_helper -6 --mtu=$mtu $(confine_args) -a "$SF_API" -c -r 3 -e 4 --netns-type=path "/run/netns/$SF_CONT_NS" tap0
 	wait_until 10 has_fd00 || fail "no IPv6 address on tap0"
 	[ "$(counter return.tap.offloads)" = True ] || fail "offloads are off: $(api '{"execute":"get_counters"}')"
 	[ "$(counter return.tap.mss_clamp)" = 8960 ] || fail "no MSS clamp"
@@ -70,7 +71,7 @@ done
 # checksum requests the kernel lets through (it refuses one inside the IP header)
 # that do not point at the TCP checksum field
 SF_POLICY=$(write_policy offload 'allow tcp to 203.0.113.10 port 7')
-topo_start_helper -a "$SF_API" -c -r 3 -e 4 --netns-type=path "/run/netns/$SF_CONT_NS" tap0
+topo_start_helper $(confine_args) -a "$SF_API" -c -r 3 -e 4 --netns-type=path "/run/netns/$SF_CONT_NS" tap0
 tcp_echo 203.0.113.10 7 warm >/dev/null || fail "echo through the helper"
 GW_MAC=$(ip -n "$SF_CONT_NS" neigh show 10.0.2.2 | awk '{ print $5; exit }')
 [ -n "$GW_MAC" ] || fail "no neighbour entry for the gateway"

@@ -260,12 +260,14 @@ topo_stop_helper() {
 	topo_sanitizer_check "$SF_HELPER_LOG" || { SF_HELPER_LOG=""; fail "(the helper's exit status: $SF_HELPER_RC)"; }
 }
 
+# The confinement flags Podman passes; none in an ASan build without SF_KEEP_CONFINED=1 (see SF_ASAN).
+confine_args() {
+	[ "$SF_ASAN" = 1 ] && [ "${SF_KEEP_CONFINED:-0}" != 1 ] && return 0
+	echo "--enable-sandbox --enable-seccomp"
+}
 # The argv Podman >= 4.6 passes, with our namespace.
-# (In an ASan build without SF_KEEP_CONFINED=1: without the two confinement flags, see SF_ASAN.)
 podman_args() {
-	local confine="--enable-sandbox --enable-seccomp"
-	[ "$SF_ASAN" = 1 ] && [ "${SF_KEEP_CONFINED:-0}" != 1 ] && confine=""
-	echo "--disable-host-loopback --mtu=65520 $confine -c -r 3 -e 4 --netns-type=path /run/netns/$SF_CONT_NS tap0"
+	echo "--disable-host-loopback --mtu=65520 $(confine_args) -c -r 3 -e 4 --netns-type=path /run/netns/$SF_CONT_NS tap0"
 }
 
 # http_get URL: fetch from inside the container (busybox wget; -T segfaults, so timeout)

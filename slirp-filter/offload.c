@@ -132,7 +132,9 @@ static bool start(SfCoalescer *c, const uint8_t *frame, const SfPacket *pkt)
 {
 	size_t end = pkt->payload_offset + pkt->payload_len; /* drops Ethernet padding */
 
-	if (end > SF_COALESCE_FRAME_MAX || pkt->payload_len > 0xffff)
+	/* no room for a second segment as long: nothing to merge, and staging
+	 * would only copy it (libslirp's segments at MTU 65520) */
+	if (end + pkt->payload_len > SF_COALESCE_FRAME_MAX || pkt->payload_len > 0xffff)
 		return false;
 	memcpy(stage(c), frame, end);
 	c->len = end;

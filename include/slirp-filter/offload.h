@@ -60,7 +60,8 @@ void sf_coalescer_init(SfCoalescer *c);
  * sf_coalescer_add:
  * Takes @frame when it continues the staged segment, or starts a new stage
  * with it when nothing is staged and it is a plain TCP data segment (ACK,
- * optionally PSH). Returns false otherwise: the caller then flushes with
+ * optionally PSH) short enough for a second one of its size to fit in a
+ * merged frame. Returns false otherwise: the caller then flushes with
  * sf_coalescer_take() and offers the frame again, or writes it on its own.
  */
 bool sf_coalescer_add(SfCoalescer *c, const uint8_t *frame, size_t len);

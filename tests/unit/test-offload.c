@@ -344,6 +344,25 @@ static void test_coalesce_stops_at_64k(void)
 	g_free(c);
 }
 
+/* A segment longer than half a merged frame is never staged (copied for nothing). */
+static void test_coalesce_skips_big_segments(void)
+{
+	SfCoalescer *c = g_new(SfCoalescer, 1);
+	size_t plen = 33000, len = 14 + 20 + 20 + plen;
+	uint8_t *big = g_malloc0(len);
+	Frame f;
+
+	sf_coalescer_init(c);
+	server_segment(&f, AF_INET, 1, 0, 0x10);
+	memcpy(big, f.b, f.len);
+	put16(big + 14 + 2, (uint16_t)(20 + 20 + plen)); /* the coalescer reads no checksum */
+	g_assert_false(sf_coalescer_add(c, big, len));
+	put16(big + 14 + 2, (uint16_t)(20 + 20 + 32000));
+	g_assert_true(sf_coalescer_add(c, big, 14 + 20 + 20 + 32000));
+	g_free(big);
+	g_free(c);
+}
+
 /* ---- MSS clamping ---- */
 
 static void build_syn(Frame *f, int family, uint16_t mss, bool malformed)
@@ -409,6 +428,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/offload/coalesce/single-segment-unchanged", test_coalesce_single_segment_unchanged);
 	g_test_add_func("/offload/coalesce/refuses", test_coalesce_refuses);
 	g_test_add_func("/offload/coalesce/stops-at-64k", test_coalesce_stops_at_64k);
+	g_test_add_func("/offload/coalesce/skips-big-segments", test_coalesce_skips_big_segments);
 	g_test_add_func("/offload/clamp-mss", test_clamp_mss);
 	return g_test_run();
 }

@@ -22,6 +22,7 @@ enum {
 	OPT_USERNS_PATH,
 	OPT_ENABLE_SANDBOX,
 	OPT_ENABLE_SECCOMP,
+	OPT_DISABLE_OFFLOAD,
 	OPT_OUTBOUND_ADDR,
 	OPT_OUTBOUND_ADDR6,
 	OPT_DISABLE_DNS,
@@ -55,6 +56,7 @@ static const struct option longopts[] = {
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
 	{ "check-policy", required_argument, NULL, OPT_CHECK_POLICY },
+	{ "disable-offload", no_argument, NULL, OPT_DISABLE_OFFLOAD },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'v' },
 	{ 0, 0, 0, 0 },
@@ -95,7 +97,9 @@ static void print_usage(const char *argv0)
 	       "--audit-log=FILE         append audit records (JSON lines) to FILE (default:\n"
 	       "                         $SLIRP_FILTER_AUDIT_LOG, else stderr)\n"
 	       "--check-policy=FILE      check a policy file, print every error as FILE:LINE:COL,\n"
-	       "                         and exit (0: valid, 1: errors)\n\n"
+	       "                         and exit (0: valid, 1: errors)\n"
+	       "--disable-offload        exchange frames one MSS at a time, without the tap's\n"
+	       "                         checksum and TCP segmentation offloads\n\n"
 	       "Subcommands (the first argument; see each one's --help and slirp-filter(1)):\n"
 	       "suggest-policy           print a policy that allows what `mode audit` runs logged\n"
 	       "status                   show a running helper's policy, counters, learned\n"
@@ -255,6 +259,9 @@ CliResult cli_parse(int argc, char **argv, CliOptions *opts)
 			break;
 		case OPT_ENABLE_SANDBOX:
 			opts->enable_sandbox = true;
+			break;
+		case OPT_DISABLE_OFFLOAD:
+			opts->disable_offload = true;
 			break;
 		case OPT_ENABLE_SECCOMP:
 			opts->enable_seccomp = true;

@@ -43,6 +43,7 @@ typedef struct {
 	/* slirp-filter's own */
 	int log_level;         /* 0 quiet .. 3 debug */
 	char *policy_path;     /* --policy, NULL if not given */
+	bool disable_offload;  /* --disable-offload: no TSO/checksum offload on the tap */
 	char *audit_log;       /* --audit-log, NULL if not given */
 } CliOptions;
 

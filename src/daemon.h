@@ -81,7 +81,8 @@ typedef struct Daemon {
 /**
  * daemon_tap_send:
  * A frame from libslirp to the guest: merged with the segments before it
- * when it continues them (slirp-filter/offload.h), else written after them.
+ * when it continues them (slirp-filter/offload.h), else written after them;
+ * written as it is when offloads are off.
  */
 void daemon_tap_send(Daemon *d, const uint8_t *buf, size_t len);
 

@@ -116,7 +116,7 @@ int main(int argc, char **argv)
 	if (d.tapfd < 0)
 		goto out;
 	g_info("tap %s ready (fd %d), MTU %u", opts.tapname, d.tapfd, opts.mtu);
-	d.tap_offloads = tap_enable_offloads(d.tapfd);
+	d.tap_offloads = !opts.disable_offload && tap_enable_offloads(d.tapfd);
 	/* libslirp's window is at most 64 KiB (no window scaling) and Linux keeps
 	 * its MSS at or below half the peer's window, so at a large MTU every
 	 * frame would be one 32 KiB segment; a smaller MSS lets the guest's TSO

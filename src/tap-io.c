@@ -59,6 +59,10 @@ void daemon_tap_write(Daemon *d, const uint8_t *buf, size_t len)
 
 void daemon_tap_send(Daemon *d, const uint8_t *buf, size_t len)
 {
+	if (!d->tap_offloads) { /* --disable-offload, or the kernel refused: frame by frame */
+		daemon_tap_write(d, buf, len);
+		return;
+	}
 	if (sf_coalescer_add(&d->tx, buf, len))
 		return;
 	daemon_tap_flush(d);

@@ -68,6 +68,20 @@ for mtu in 1500 65520; do
 	topo_stop_helper
 done
 
+# --disable-offload: frame by frame, as slirp4netns
+topo_start_helper --mtu=1500 --disable-offload $(confine_args) -a "$SF_API" -c -r 3 -e 4 \
+	--netns-type=path "/run/netns/$SF_CONT_NS" tap0
+[ "$(counter return.tap.offloads)" = False ] || fail "--disable-offload left the offloads on"
+[ "$(counter return.tap.mss_clamp)" = 0 ] || fail "--disable-offload left the MSS clamp on"
+in_cont timeout 20 busybox wget -q -O "$SF_TMP/big.got" http://203.0.113.10/big.bin || fail "download without offloads failed"
+cmp -s "$SF_TMP/big.got" "$SF_TMP/www/big.bin" || fail "download without offloads corrupted"
+port=$((port + 1))
+upload 203.0.113.10 $port
+[ "$(counter return.tap.gso_frames_in)" = 0 ] || fail "TSO frames arrived with --disable-offload"
+[ "$(counter return.tap.segments_merged)" = 0 ] || fail "segments were merged with --disable-offload"
+topo_stop_helper
+pass "--disable-offload: data intact both ways, no TSO frames, nothing merged"
+
 # checksum requests the kernel lets through (it refuses one inside the IP header)
 # that do not point at the TCP checksum field
 SF_POLICY=$(write_policy offload 'allow tcp to 203.0.113.10 port 7')

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "slirp-filter/frame.h"
+#include "wire.h"
 
 #define ETH_HLEN 14
 #define ETHERTYPE_IPV4 0x0800
@@ -29,11 +30,6 @@
 #define ARP_LEN 28  /* Ethernet/IPv4 ARP */
 
 static const uint8_t v4mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-static inline uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 void sf_addr_from_ipv4(SfAddr *addr, const uint8_t ip4[4])
 {

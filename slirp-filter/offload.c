@@ -29,28 +29,13 @@
 #include "slirp-filter/csum.h"
 #include "slirp-filter/frame.h"
 #include "slirp-filter/offload.h"
+#include "wire.h"
 
 #define ETH_HLEN 14
 #define TCP_CSUM_OFF 16
 #define UDP_CSUM_OFF 6
 #define TCP_PSH 0x08
 #define TCP_ACK 0x10
-
-static inline uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 /* virtio-net header fields are in host byte order (legacy header, same host) */
 static uint16_t vnet16(const uint8_t *vnet, size_t off)

@@ -22,6 +22,7 @@
 
 #include "slirp-filter/csum.h"
 #include "slirp-filter/reply.h"
+#include "wire.h"
 
 #define ETH_HLEN 14
 #define ETHERTYPE_IPV4 0x0800
@@ -39,25 +40,6 @@
 #define TCP_SYN 0x02
 #define TCP_RST 0x04
 #define TCP_ACK 0x10
-
-static inline uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 /* Writes Ethernet and IP headers for @l4len bytes of @proto from @src to
  * @dst; returns the L4 offset in @out. @out must hold the whole frame. */

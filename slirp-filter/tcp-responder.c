@@ -23,6 +23,7 @@
 #include "slirp-filter/dns.h"
 #include "slirp-filter/reply.h"
 #include "slirp-filter/tcp-responder.h"
+#include "wire.h"
 
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
@@ -187,11 +188,6 @@ static void conn_abort(SfTcpResponder *r, Conn *c)
 	if (n > 0)
 		r->emit(r->buf, n, r->user);
 	conn_free(c);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 static void accept_syn(SfTcpResponder *r, const SfPacket *pkt, uint32_t seq, int64_t now_ms,

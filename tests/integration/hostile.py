@@ -28,8 +28,9 @@ Servers (internet namespace):
       each connection: send N bytes (download) or read N bytes (upload), then RST (SO_LINGER 0)
   hold-server --bind ADDR --port P [--seconds S]
       accepts and holds every connection, echoes what it reads; "listening" once up
-  dns-server --bind ADDR [--forge-from ADDR] [--seconds S]
-      a faulty DNS upstream; the behaviour depends on the first label of the question:
+  dns-server --bind ADDR [--forge-from ADDR] [--seconds S] [--log FILE]
+      a faulty DNS upstream (--log: every datagram received, in hex, one a line, as it came);
+      the behaviour depends on the first label of the question:
         slow-*      the right answer after 3 s
         garbage-*   random bytes, then replies with a wrong id, with the wrong question, without
                     the QR bit, with counts that overrun the message; never the right answer
@@ -458,6 +459,9 @@ def cmd_dns_server(a):
             msg, peer = s.recvfrom(4096)
         except OSError:
             continue
+        if a.log:
+            with open(a.log, "a") as f:
+                f.write(msg.hex() + "\n")
         q = dns_parse_question(msg)
         if q is None:
             continue
@@ -980,6 +984,7 @@ def main():
     ds.add_argument("--bind", required=True)
     ds.add_argument("--forge-from")
     ds.add_argument("--seconds", type=float, default=60)
+    ds.add_argument("--log")
     rc = sub.add_parser("reset-client")
     rc.add_argument("addr")
     rc.add_argument("port", type=int)

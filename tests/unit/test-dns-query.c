@@ -342,7 +342,7 @@ static void test_qtype_refused(void)
 	g_assert_cmpint(c.verdict, ==, SF_DNS_QUERY_REFUSE);
 	/* a denied name is still the name's refusal */
 	check(wide, "evil.example", LDNS_RR_TYPE_NULL, 1, 0, &c);
-	assert_refused(&c, SF_DNS_RCODE_NXDOMAIN, SF_DNS_REASON_NOT_ALLOWED);
+	ldns_pkt_free(assert_refused(&c, SF_DNS_RCODE_NXDOMAIN, SF_DNS_REASON_NOT_ALLOWED));
 	/* meta types stay refused whatever the list */
 	g_assert_false(sf_dns_qtype_allowed(wide, LDNS_RR_TYPE_ANY));
 	g_assert_false(sf_dns_qtype_allowed(NULL, LDNS_RR_TYPE_NULL));

@@ -28,6 +28,7 @@ static void record_init(SfAuditRecord *rec)
 	memset(rec, 0, sizeof(*rec));
 	rec->sport = rec->dport = -1;
 	rec->count = rec->flows_cut = rec->stripped = -1;
+	rec->summarized = rec->allowed = rec->overflow = -1;
 }
 
 void sf_audit_record_clear(SfAuditRecord *rec)
@@ -146,6 +147,38 @@ static bool parse_port(JsonObject *o, const char *key, int *out, bool required, 
 	return true;
 }
 
+/* An RFC 3339 time string into Unix µs; FALSE when it is not one. */
+static bool parse_time_us(const char *s, int64_t *out)
+{
+	g_autoptr(GDateTime) dt = s != NULL ? g_date_time_new_from_iso8601(s, NULL) : NULL;
+
+	if (dt == NULL)
+		return false;
+	*out = g_date_time_to_unix(dt) * G_USEC_PER_SEC + g_date_time_get_microsecond(dt);
+	return true;
+}
+
+/*
+ * A summary's "count", "first" and "last" (audit-agg.c), when present: a
+ * count of at least 1 and, with it, both times in order.
+ */
+static bool parse_summary(JsonObject *o, SfAuditRecord *r, GError **error)
+{
+	r->first_us = r->last_us = r->time_us;
+	if (json_object_get_member(o, "count") == NULL)
+		return true;
+	if (!get_int(o, "count", &r->count) || r->count < 1)
+		return fail(error, SF_AUDIT_READ_ERROR_BAD_VALUE, "a \"%s\" summary whose \"count\" is "
+			    "not a number of at least 1", r->event_name);
+	r->first = get_str(o, "first");
+	r->last = get_str(o, "last");
+	if (!parse_time_us(r->first, &r->first_us) || !parse_time_us(r->last, &r->last_us) ||
+	    r->first_us > r->last_us)
+		return fail(error, SF_AUDIT_READ_ERROR_BAD_VALUE, "a \"%s\" summary without a valid "
+			    "\"first\" and \"last\" time", r->event_name);
+	return true;
+}
+
 static bool parse_flow(JsonObject *o, SfAuditRecord *r, GError **error)
 {
 	bool ports;
@@ -166,7 +199,7 @@ static bool parse_flow(JsonObject *o, SfAuditRecord *r, GError **error)
 	r->rule = get_str(o, "rule");
 	r->range = get_str(o, "range");
 	r->name = get_str(o, "name");
-	return true;
+	return parse_summary(o, r, error);
 }
 
 static bool parse_dns(JsonObject *o, SfAuditRecord *r, GError **error)
@@ -181,7 +214,7 @@ static bool parse_dns(JsonObject *o, SfAuditRecord *r, GError **error)
 	r->stripped_first = get_str(o, "stripped-first");
 	r->stripped_why = get_str(o, "stripped-why");
 	get_int(o, "stripped", &r->stripped);
-	return true;
+	return parse_summary(o, r, error);
 }
 
 bool sf_audit_record_parse(const char *line, size_t len, SfAuditRecord *rec, GError **error)
@@ -231,6 +264,7 @@ bool sf_audit_record_parse(const char *line, size_t len, SfAuditRecord *rec, GEr
 		return fail(error, SF_AUDIT_READ_ERROR_BAD_VALUE, "\"time\" \"%s\" is not an RFC 3339 time", t);
 	}
 	r.time_us = g_date_time_to_unix(dt) * G_USEC_PER_SEC + g_date_time_get_microsecond(dt);
+	r.first_us = r.last_us = r.time_us;
 	r.mode = get_str(o, "mode");
 	r.truncated = get_bool(o, "truncated");
 
@@ -262,6 +296,9 @@ bool sf_audit_record_parse(const char *line, size_t len, SfAuditRecord *rec, GEr
 			fail(error, SF_AUDIT_READ_ERROR_MISSING, "an \"audit-suppressed\" record without \"count\"");
 			goto bad;
 		}
+		get_int(o, "summarized", &r.summarized);
+		get_int(o, "allowed", &r.allowed);
+		get_int(o, "overflow", &r.overflow);
 	} else {
 		r.event = SF_AUDIT_EV_OTHER;
 	}
@@ -356,6 +393,17 @@ static const char *flow_color(const char *verdict)
 	return C_RED; /* deny, cut, anything new */
 }
 
+/* " x5000 since 18:01:47Z" for a summary record. */
+static void append_summary(GString *out, const SfAuditRecord *r)
+{
+	char first[32];
+
+	if (r->count < 1 || r->event == SF_AUDIT_EV_SUPPRESSED)
+		return;
+	g_string_append_printf(out, " x%" G_GINT64_FORMAT " since %s", r->count,
+			       sf_audit_time_format(r->first_us, first, sizeof(first)));
+}
+
 static void format_flow(GString *out, const SfAuditRecord *r, bool color)
 {
 	g_autofree char *verdict = g_ascii_strup(r->verdict, -1);
@@ -383,6 +431,7 @@ static void format_flow(GString *out, const SfAuditRecord *r, bool color)
 		append_rule(out, r->rule);
 	}
 	g_string_append_c(out, ')');
+	append_summary(out, r);
 }
 
 static void format_dns(GString *out, const SfAuditRecord *r, bool color)
@@ -420,6 +469,7 @@ static void format_dns(GString *out, const SfAuditRecord *r, bool color)
 		append_rule(out, r->rule);
 	}
 	g_string_append_c(out, ')');
+	append_summary(out, r);
 }
 
 static void format_policy(GString *out, const SfAuditRecord *r, bool color)
@@ -524,6 +574,11 @@ char *sf_audit_record_format(const SfAuditRecord *r, GTimeZone *tz, bool color)
 		append_word(out, "SUPPRESSED", C_MAGENTA, color, 10);
 		g_string_append_printf(out, " %" G_GINT64_FORMAT " record%s over the audit rate limit",
 				       r->count, r->count == 1 ? "" : "s");
+		if (r->summarized >= 0)
+			g_string_append_printf(out, " (%" G_GINT64_FORMAT " in the summaries above, %"
+					       G_GINT64_FORMAT " allowed flows counted only, %" G_GINT64_FORMAT
+					       " without a summary)", r->summarized,
+					       MAX(r->allowed, (int64_t)0), MAX(r->overflow, (int64_t)0));
 		break;
 	case SF_AUDIT_EV_OTHER:
 		format_other(out, r, color);

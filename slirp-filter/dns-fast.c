@@ -24,7 +24,7 @@
  * after it. Any other option (client subnet, padding, ...) is the slow
  * path's. Such a name is exactly one the slow path accepts, and its
  * lower-case text is the slow path's q->norm. The remaining query checks
- * are repeated (class IN, not a meta qtype, not the DoH canary), the
+ * are repeated (class IN, a forwarded qtype, not the DoH canary), the
  * cache's key is built from that text and looked up (an absent or expired
  * entry, or one without a template, is the slow path's), and the policy is
  * asked again: the name must be allowed with no deny rule, which in audit
@@ -316,7 +316,7 @@ bool sf_dns_fast_answer(SfDnsCache *cache, const uint8_t *msg, size_t len, bool 
 	if (cache == NULL || policy == NULL || learned == NULL || reply == NULL ||
 	    !fast_parse(msg, len, &fq))
 		return false;
-	if (fq.qclass != LDNS_RR_CLASS_IN || sf_dns_qtype_reason(fq.qtype) != SF_DNS_REASON_NONE ||
+	if (fq.qclass != LDNS_RR_CLASS_IN || !sf_dns_qtype_allowed(policy, fq.qtype) ||
 	    sf_dns_is_canary(fq.norm))
 		return false;
 	sf_dns_cache_key(fq.qtype, fq.qclass, fq.norm, key);

@@ -15,7 +15,12 @@
  * 253 characters or with a label over 63 -> FORMERR;
  * use-application-dns.net and its subdomains -> NXDOMAIN (the DoH canary:
  * browsers then keep using this resolver); ANY, AXFR, IXFR and the other
- * meta types -> REFUSED; a class other than IN -> REFUSED. Then the policy:
+ * meta types -> REFUSED; a class other than IN -> REFUSED; a query type
+ * outside the forwarded list (sf_dns_qtype_allowed: the types real software
+ * asks for, plus the policy's `dns allow-qtypes`) -> REFUSED (a policy
+ * refusal, like ANY, rather than NOTIMP: the type exists, this resolver
+ * will not ask for it), so NULL, SPF or private-use types cannot carry data
+ * to an upstream. Then the policy:
  * the lower-case name without its final dot is matched against the name
  * rules; a deny rule wins over any allow, and a name no allow rule matches
  * (a random subdomain of an exact name included) gets the policy's deny
@@ -23,9 +28,20 @@
  * least one matching allow rule and no deny rule are forwarded; the query
  * keeps those rules so the addresses of the answer are learned under them.
  * In audit mode the policy step only records what enforce mode would have
- * done (q->reason) and forwards. The upstream query carries the name in the
- * client's case, RD, and EDNS with a 1232-byte UDP size; the CNAME and
- * rebinding rules that apply to its answer are in dns-answer.c.
+ * done (q->reason) and forwards (an unlisted qtype too, as qtype-not-allowed).
+ *
+ * The upstream query is built afresh, never relayed, so no bit the client
+ * chose reaches the upstream beyond what the question needs: our own id
+ * (random, the caller's), RD set and every other header bit clear, opcode
+ * QUERY, one question in class IN whose name is the lower-case form (the
+ * client's 0x20 letter case, one bit per letter, stays here and is put back
+ * into the reply by sf_dns_render), EDNS version 0 with a 1232-byte UDP
+ * size, no DO bit and no options (the client's COOKIE, ECS, padding or
+ * unknown options are never forwarded). What remains under the client's
+ * control, and so is a channel to an upstream by design: the letters of an
+ * allowed name (a wildcard rule allows any label below it), the qtype among
+ * the forwarded ones, and when and how often it asks. The CNAME and
+ * rebinding rules that apply to the answer are in dns-answer.c.
  */
 #include <string.h>
 
@@ -62,6 +78,7 @@ const char *sf_dns_reason_name(SfDnsReason reason)
 		[SF_DNS_REASON_CNAME_TOO_LONG] = "cname-too-long",
 		[SF_DNS_REASON_CNAME_BAD_NAME] = "cname-bad-name",
 		[SF_DNS_REASON_UPSTREAM_FAILED] = "upstream-failed",
+		[SF_DNS_REASON_QTYPE] = "qtype-not-allowed",
 	};
 
 	return (unsigned)reason < SF_DNS_REASON_N ? names[reason] : "unknown";
@@ -231,6 +248,36 @@ SfDnsReason sf_dns_qtype_reason(uint16_t qtype)
 	}
 }
 
+bool sf_dns_qtype_allowed(const SfPolicy *policy, uint16_t qtype)
+{
+	if (sf_dns_qtype_reason(qtype) != SF_DNS_REASON_NONE)
+		return false; /* meta types: never, whatever the policy lists */
+	switch (qtype) {
+	case LDNS_RR_TYPE_A:
+	case LDNS_RR_TYPE_NS:
+	case LDNS_RR_TYPE_CNAME:
+	case LDNS_RR_TYPE_SOA:
+	case LDNS_RR_TYPE_PTR:
+	case LDNS_RR_TYPE_MX:
+	case LDNS_RR_TYPE_TXT:
+	case LDNS_RR_TYPE_AAAA:
+	case LDNS_RR_TYPE_SRV:
+	case LDNS_RR_TYPE_NAPTR:
+	case LDNS_RR_TYPE_DS:
+	case LDNS_RR_TYPE_SSHFP:
+	case LDNS_RR_TYPE_DNSKEY:
+	case LDNS_RR_TYPE_TLSA:
+	case LDNS_RR_TYPE_OPENPGPKEY:
+	case LDNS_RR_TYPE_SVCB:
+	case LDNS_RR_TYPE_HTTPS:
+	case LDNS_RR_TYPE_CAA:
+		return true;
+	default:
+		return policy != NULL && policy->dns_qtypes != NULL &&
+		       (policy->dns_qtypes[qtype / 8] & (1u << (qtype % 8))) != 0;
+	}
+}
+
 /* Writes the refusal of @q with @rcode (and @question, taken over) into the caller's buffer. */
 static SfDnsVerdict refuse(SfDnsQuery *q, SfDnsReason reason, uint8_t rcode, ldns_rr *question,
 			   uint8_t *reply, size_t reply_size, size_t *reply_len)
@@ -310,6 +357,12 @@ SfDnsVerdict sf_dns_query_check(const uint8_t *msg, size_t len, bool tcp, const 
 	if (q->qclass != LDNS_RR_CLASS_IN)
 		return refuse(q, SF_DNS_REASON_BAD_CLASS, SF_DNS_RCODE_REFUSED,
 			      ldns_rr_clone(question), reply, reply_size, reply_len);
+	if (!sf_dns_qtype_allowed(policy, q->qtype)) {
+		if (policy->mode != SF_MODE_AUDIT)
+			return refuse(q, SF_DNS_REASON_QTYPE, SF_DNS_RCODE_REFUSED,
+				      ldns_rr_clone(question), reply, reply_size, reply_len);
+		reason = SF_DNS_REASON_QTYPE; /* audit: reported, unless the name's refusal replaces it */
+	}
 
 	deny_rcode = policy->deny_response == SF_DNS_DENY_REFUSED ? SF_DNS_RCODE_REFUSED
 								   : SF_DNS_RCODE_NXDOMAIN;
@@ -330,15 +383,35 @@ SfDnsVerdict sf_dns_query_check(const uint8_t *msg, size_t len, bool tcp, const 
 		return refuse(q, reason, deny_rcode, ldns_rr_clone(question), reply, reply_size,
 			      reply_len);
 	}
-	q->reason = SF_DNS_REASON_NONE;
+	q->reason = reason; /* NONE, or qtype-not-allowed in audit mode */
 	return SF_DNS_QUERY_FORWARD;
+}
+
+/* The question name in its canonical (lower-case) form, the only form sent upstream. */
+static ldns_rr *upstream_question(const SfDnsQuery *q)
+{
+	ldns_rdf *owner = q->norm[0] != '\0' ? ldns_dname_new_frm_str(q->norm) : NULL;
+	ldns_rr *rr;
+
+	if (owner == NULL)
+		return NULL;
+	rr = ldns_rr_new();
+	if (rr == NULL) {
+		ldns_rdf_deep_free(owner);
+		return NULL;
+	}
+	ldns_rr_set_owner(rr, owner);
+	ldns_rr_set_type(rr, (ldns_rr_type)q->qtype);
+	ldns_rr_set_class(rr, LDNS_RR_CLASS_IN);
+	ldns_rr_set_question(rr, true);
+	return rr;
 }
 
 bool sf_dns_upstream_query(const SfDnsQuery *q, uint16_t id, uint8_t *buf, size_t size,
 			   size_t *len)
 {
 	g_autoptr(ldns_pkt) p = NULL;
-	ldns_rr *question = sf_dns_q_question(q);
+	ldns_rr *question = upstream_question(q);
 
 	if (question == NULL)
 		return false;

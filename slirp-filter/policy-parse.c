@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "dns-private.h"
 #include "slirp-filter/policy.h"
 
 #define LINE_LIMIT 4096u          /* bytes per line, without the line end */
@@ -75,12 +76,13 @@ enum {
 	SET_FLOWS_MAX,
 	SET_RELOAD_FLOWS,
 	SET_LOG_ALLOWED,
+	SET_DNS_QTYPES,
 	SET_N
 };
 
 static const char *const setting_names[SET_N] = {
 	"mode", "version", "dns ttl-min", "dns ttl-max", "dns grace", "dns deny-response",
-	"dns learned-max", "flows max", "reload flows", "log allowed",
+	"dns learned-max", "flows max", "reload flows", "log allowed", "dns allow-qtypes",
 };
 
 typedef struct {
@@ -150,7 +152,7 @@ static const char *const protocols[] = { "tcp", "udp", "icmp", "any", NULL };
 static const uint8_t protocol_bits[] = { SF_PROTO_TCP, SF_PROTO_UDP, SF_PROTO_ICMP, SF_PROTO_ANY };
 static const char *const modes[] = { "enforce", "audit", NULL };
 static const char *const dns_keys[] = {
-	"ttl-min", "ttl-max", "grace", "deny-response", "learned-max", NULL,
+	"ttl-min", "ttl-max", "grace", "deny-response", "learned-max", "allow-qtypes", NULL,
 };
 static const char *const deny_responses[] = { "nxdomain", "refused", NULL };
 static const char *const flows_keys[] = { "max", NULL };
@@ -544,6 +546,69 @@ static void parse_upstream(Parser *p, const Word *w, unsigned n)
 	}
 }
 
+/*
+ * `dns allow-qtypes LIST`: query types forwarded beyond the built-in list,
+ * comma-separated without spaces, each a mnemonic as ldns knows it (NULL,
+ * SPF, any case), TYPEnnn (RFC 3597) or a number 1 to 65535. Meta types
+ * (ANY, AXFR, IXFR, OPT, 128-255) are an error: they are always refused.
+ */
+static void parse_qtypes(Parser *p, const Word *w)
+{
+	g_autofree uint8_t *map = g_malloc0(65536 / 8);
+	char buf[SHOWN_MAX + 4];
+	bool ok = true;
+	size_t start = 0;
+
+	for (size_t i = 0; i <= w->len; i++) {
+		const char *e = w->s + start;
+		size_t len = i - start;
+		uint32_t col = w->col + (uint32_t)start;
+		char text[24];
+		uint64_t v = 0;
+		char tbuf[16];
+
+		if (i < w->len && w->s[i] != ',')
+			continue;
+		start = i + 1;
+		if (len == 0) {
+			add_error(p, col, "empty entry in query type list '%s' (two commas in a row, or a "
+				  "comma at the start or end)", shown(w->s, w->len, buf));
+			ok = false;
+			continue;
+		}
+		if (parse_number(e, len, &v) ||
+		    (len > 4 && g_ascii_strncasecmp(e, "TYPE", 4) == 0 &&
+		     parse_number(e + 4, len - 4, &v))) {
+			/* (ldns would read TYPEnnn with atoi: no range check) */
+			if (v == 0 || v > 65535) {
+				add_error(p, col, "query type %s is out of range: types are 1 to 65535",
+					  shown(e, len, buf));
+				ok = false;
+				continue;
+			}
+		} else if (len < sizeof(text)) {
+			memcpy(text, e, len);
+			text[len] = '\0';
+			v = ldns_get_rr_type_by_name(text);
+		}
+		if (v == 0) {
+			add_error(p, col, "unknown query type '%s' (a type name such as NULL or SPF, "
+				  "TYPE65280, or a number 1 to 65535)", shown(e, len, buf));
+			ok = false;
+			continue;
+		}
+		if (sf_dns_qtype_reason((uint16_t)v) != SF_DNS_REASON_NONE) {
+			add_error(p, col, "'%s' is a meta query type (%s): slirp-filter always refuses it",
+				  shown(e, len, buf), sf_dns_type_name((uint16_t)v, tbuf, sizeof(tbuf)));
+			ok = false;
+			continue;
+		}
+		map[v / 8] |= (uint8_t)(1u << (v % 8));
+	}
+	if (ok)
+		p->policy->dns_qtypes = g_steal_pointer(&map);
+}
+
 static void parse_dns(Parser *p, const Word *w, unsigned n)
 {
 	SfPolicy *pol = p->policy;
@@ -560,7 +625,7 @@ static void parse_dns(Parser *p, const Word *w, unsigned n)
 		if (key < 0)
 			return;
 		which = (int[]){ SET_TTL_MIN, SET_TTL_MAX, SET_GRACE, SET_DENY_RESPONSE,
-				 SET_LEARNED_MAX }[key];
+				 SET_LEARNED_MAX, SET_DNS_QTYPES }[key];
 		if (!claim(p, which, w[i].col) || !need(p, w, n, i + 1, "a value"))
 			return;
 		switch (which) {
@@ -575,6 +640,9 @@ static void parse_dns(Parser *p, const Word *w, unsigned n)
 			break;
 		case SET_LEARNED_MAX:
 			setting_uint(p, &w[i + 1], which, LEARNED_MIN, LEARNED_LIMIT, &pol->learned_max);
+			break;
+		case SET_DNS_QTYPES:
+			parse_qtypes(p, &w[i + 1]);
 			break;
 		default:
 			v = choose(p, &w[i + 1], "deny-response", deny_responses);

@@ -87,6 +87,7 @@ void sf_policy_free(SfPolicy *policy)
 	if (policy->upstreams != NULL)
 		g_array_unref(policy->upstreams);
 	g_free(policy->names);
+	g_free(policy->dns_qtypes);
 	g_free(policy->source);
 	g_free(policy);
 }

@@ -313,8 +313,9 @@ static bool add_flow(SfSuggest *s, const SfAuditRecord *r)
 		port_set(t, tcp ? P_TCP : P_UDP, (unsigned)r->dport);
 	else
 		t->icmp = true;
-	t->flows++;
-	span_add(&t->first_us, &t->last_us, r->time_us);
+	t->flows += r->count > 0 ? (uint64_t)r->count : 1; /* a summary stands for COUNT flows */
+	span_add(&t->first_us, &t->last_us, r->first_us);
+	span_add(&t->first_us, &t->last_us, r->last_us);
 	return true;
 }
 
@@ -337,8 +338,9 @@ static bool add_dns(SfSuggest *s, const SfAuditRecord *r)
 		l->last_us = G_MININT64;
 		g_hash_table_insert(s->lookups, g_steal_pointer(&name), l);
 	}
-	l->count++;
-	span_add(&l->first_us, &l->last_us, r->time_us);
+	l->count += r->count > 0 ? (uint64_t)r->count : 1;
+	span_add(&l->first_us, &l->last_us, r->first_us);
+	span_add(&l->first_us, &l->last_us, r->last_us);
 	if (r->qtype != NULL && l->qtypes->len < 16)
 		strv_add_unique(l->qtypes, r->qtype);
 	return true;

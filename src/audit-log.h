@@ -6,11 +6,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "slirp-filter/filter.h"
+#include "slirp-filter/policy.h"
+
 typedef struct AuditLog AuditLog;
 
-/* Flow records per second (and burst) before the rest are counted, not written. */
+/*
+ * Records per second (and burst) before the rest are summarized or counted,
+ * not written; allowed flows and denials each have a bucket of this size.
+ */
 #define AUDIT_RATE_PER_S 200
 #define AUDIT_BURST 1000
+/* Distinct suppressed denials summarized per flush (one second); more are only counted. */
+#define AUDIT_SUMMARY_MAX 512
 
 /**
  * audit_log_open:
@@ -42,14 +50,39 @@ void audit_log_write(AuditLog *log, const char *line, bool limited, int64_t now_
 
 /**
  * audit_log_admit:
- * Takes the rate limit's token for one limited line before it is
+ * Takes the denials' rate-limit token for one limited line before it is
  * formatted: FALSE means the line would be suppressed (and is counted as
  * such), so the caller skips formatting it and writes an admitted line
  * with @limited FALSE. A flood of denied flows then costs no formatting.
  */
 bool audit_log_admit(AuditLog *log, int64_t now_ms);
 
-/** audit_log_flush_suppressed: writes an "audit-suppressed" record if lines were dropped. */
+/**
+ * audit_log_admit_flow:
+ * audit_log_admit() for the flow record sf_audit_flow(policy, prot, key,
+ * ev, verdict) would write: an allowed flow takes from the allowed budget,
+ * any other from the denials' one. FALSE: do not write it; a denial is
+ * then counted into the summaries under what the record says.
+ */
+bool audit_log_admit_flow(AuditLog *log, const SfPolicy *policy, const SfProtected *prot,
+			  const SfFlowKey *key, const SfFilterEvent *ev, const char *verdict,
+			  int64_t now_ms);
+
+/**
+ * audit_log_admit_dns:
+ * The same for a "dns" record (verdict, reason, @rule or -1, @name as
+ * logged, @qtype): the denials' budget, summarized when refused.
+ */
+bool audit_log_admit_dns(AuditLog *log, const SfPolicy *policy, const char *verdict,
+			 const char *reason, int32_t rule, const char *name, uint16_t qtype,
+			 int64_t now_ms);
+
+/**
+ * audit_log_flush_suppressed:
+ * Writes the summaries of the suppressed denials (one record each, with
+ * count, first, last) and an "audit-suppressed" record with the totals, if
+ * anything was suppressed since the last call. Call it every second.
+ */
 void audit_log_flush_suppressed(AuditLog *log, int64_t now_ms);
 
 /** audit_log_counters: lines written, suppressed by the limit, failed writes. */

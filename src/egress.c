@@ -28,8 +28,8 @@ static void audit_flow(Daemon *d, const SfFlowKey *key, const SfFilterEvent *ev,
 {
 	SfAuditLine line;
 
-	if (!audit_log_admit(d->audit, now_ms))
-		return; /* rate-limited: not even formatted (a flood costs no printf) */
+	if (!audit_log_admit_flow(d->audit, d->policy, &d->filter.prot, key, ev, verdict, now_ms))
+		return; /* rate-limited: summarized or counted, not formatted (a flood costs no printf) */
 	sf_audit_flow(&line, g_get_real_time(), d->policy, &d->filter.prot, key, ev, verdict);
 	audit_log_write(d->audit, sf_audit_end(&line), false, now_ms);
 }

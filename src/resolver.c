@@ -236,8 +236,9 @@ static void audit_query(Resolver *res, const SfDnsQuery *q, const char *verdict,
 	SfAuditLine line;
 	char type[16], ref[512], a[48];
 
-	if (!audit_log_admit(res->d->audit, now_ms))
-		return; /* rate-limited: not even formatted */
+	if (!audit_log_admit_dns(res->d->audit, res->d->policy, verdict, reason, rule,
+				 q->norm[0] != '\0' ? q->norm : q->name, q->qtype, now_ms))
+		return; /* rate-limited: summarized, not formatted */
 	sf_audit_begin(&line, g_get_real_time(), "dns");
 	sf_audit_str(&line, "verdict", verdict);
 	sf_audit_str(&line, "reason", reason);

@@ -60,7 +60,11 @@ typedef struct {
 	int64_t stripped;
 	const char *mode;
 	const char *policy, *chosen_by, *summary, *error; /* policy-* events */
-	int64_t count;        /* audit-suppressed */
+	int64_t count;        /* audit-suppressed: records suppressed; flow, dns: a summary of COUNT
+			       * records (the rate limit suppressed them), -1 for a single one */
+	const char *first, *last; /* a summary: the first and last of its records (RFC 3339) */
+	int64_t first_us, last_us; /* the same in Unix µs; the record's time when not a summary */
+	int64_t summarized, allowed, overflow; /* audit-suppressed: its parts, -1 when absent */
 	int64_t flows_cut;    /* policy-reloaded */
 	bool truncated;       /* the writer cut the record to fit */
 } SfAuditRecord;

@@ -92,6 +92,7 @@ typedef enum {
 	SF_DNS_REASON_CNAME_TOO_LONG,  /* "cname-too-long": more than 16 links (SERVFAIL) */
 	SF_DNS_REASON_CNAME_BAD_NAME,  /* "cname-bad-name": a chain name is not a valid name (SERVFAIL) */
 	SF_DNS_REASON_UPSTREAM_FAILED, /* "upstream-failed": for the daemon's SERVFAIL on timeout */
+	SF_DNS_REASON_QTYPE,           /* "qtype-not-allowed": not in sf_dns_qtype_allowed()'s list */
 	SF_DNS_REASON_N
 } SfDnsReason;
 
@@ -106,6 +107,17 @@ const char *sf_dns_reason_name(SfDnsReason reason);
 const char *sf_dns_type_name(uint16_t qtype, char *buf, size_t size);
 
 /* ---- queries from the container (dns-query.c) ---- */
+
+/**
+ * sf_dns_qtype_allowed:
+ * TRUE when a query of @qtype may be forwarded under @policy: the types
+ * real software asks for (A, NS, CNAME, SOA, PTR, MX, TXT, AAAA, SRV,
+ * NAPTR, DS, SSHFP, DNSKEY, TLSA, OPENPGPKEY, SVCB, HTTPS, CAA), plus those
+ * of the policy's `dns allow-qtypes` list. Meta types (ANY, AXFR, OPT, ...)
+ * are never allowed, whatever the list says. Anything else (NULL, SPF,
+ * private-use types, ...) is answered REFUSED here and never forwarded.
+ */
+bool sf_dns_qtype_allowed(const SfPolicy *policy, uint16_t qtype);
 
 typedef enum {
 	SF_DNS_QUERY_FORWARD, /* an allowed name: resolve it upstream (or from the cache) */
@@ -147,7 +159,8 @@ typedef struct {
  * question -> FORMERR; a name with non-LDH bytes (besides '_'), over 253
  * characters or with a label over 63 -> FORMERR; use-application-dns.net and
  * below -> NXDOMAIN; ANY, AXFR, IXFR and other meta qtypes -> REFUSED; class
- * other than IN -> REFUSED; the root name, a name no allow rule matches or one a
+ * other than IN -> REFUSED; a qtype sf_dns_qtype_allowed() refuses -> REFUSED
+ * (qtype-not-allowed; in audit mode FORWARD with that reason); the root name, a name no allow rule matches or one a
  * deny rule matches -> policy->deny_response (NXDOMAIN or REFUSED); else
  * FORWARD. In audit mode (policy->mode) the last two are FORWARD with
  * q->reason saying what enforce mode would have done.
@@ -159,7 +172,11 @@ SfDnsVerdict sf_dns_query_check(const uint8_t *msg, size_t len, bool tcp, const 
  * sf_dns_upstream_query:
  * Builds the query to send upstream for @q (a FORWARD query) with the id
  * @id the caller picked (random, and remembered for sf_dns_answer_process):
- * RD set, the name in the client's letter case, EDNS with UDP size 1232.
+ * a header of our own (RD set, every other flag clear), the name in lower
+ * case whatever case the client used (its 0x20 bits never leave: the reply
+ * gets them back from @q), class IN, EDNS with UDP size 1232, version 0, no
+ * DO bit and no options. Only the lower-case name and the qtype come from
+ * the client.
  * Writes at most @size bytes (SF_DNS_REPLY_MIN suffices). FALSE if it does
  * not fit or @q holds no valid name.
  */

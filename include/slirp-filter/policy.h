@@ -120,6 +120,8 @@ typedef struct {
 	uint32_t learned_max;         /* `dns learned-max N` */
 	SfReloadFlows reload_flows;   /* `reload flows cut|keep` */
 	bool log_allowed;             /* `log allowed yes|no`: audit the first packet of allowed flows */
+	uint8_t *dns_qtypes;          /* `dns allow-qtypes LIST`: a 65536-bit map of the query types
+				       * forwarded beyond the built-in list, or NULL (none) */
 	SfPolicyIndex *index;         /* lookup structures built by sf_policy_compile() */
 } SfPolicy;
 

@@ -10,6 +10,7 @@ documentation addresses, a Unix socket of the test).
 Frames (container namespace, root, AF_PACKET on the tap; IPv4 and IPv6 checksums
 computed unless a kind breaks them on purpose):
   frames --gw-mac MAC KIND [--count N] [--seconds S] [--rate PER_S] [--dst ADDR] [--dport N] [--sport N]
+         [--last-dport N]         (then one frame more, at once, to port N)
       syn-denied / syn-allowed   TCP SYNs from random source ports (one new flow each; --sport: one flow)
       udp                        UDP datagrams from random source ports (or --sport)
       dns-random                 DNS queries for random names --prefix...--suffix (to --dst, port 53)
@@ -28,8 +29,9 @@ Servers (internet namespace):
       each connection: send N bytes (download) or read N bytes (upload), then RST (SO_LINGER 0)
   hold-server --bind ADDR --port P [--seconds S]
       accepts and holds every connection, echoes what it reads; "listening" once up
-  dns-server --bind ADDR [--forge-from ADDR] [--seconds S]
-      a faulty DNS upstream; the behaviour depends on the first label of the question:
+  dns-server --bind ADDR [--forge-from ADDR] [--seconds S] [--log FILE]
+      a faulty DNS upstream (--log: every datagram received, in hex, one a line, as it came);
+      the behaviour depends on the first label of the question:
         slow-*      the right answer after 3 s
         garbage-*   random bytes, then replies with a wrong id, with the wrong question, without
                     the QR bit, with counts that overrun the message; never the right answer
@@ -290,6 +292,18 @@ def cmd_frames(a):
             now = time.monotonic()
             if due > now:
                 time.sleep(due - now)
+    if a.last_dport:
+        # one more frame of the same kind right behind the others, to --last-dport
+        a.dport = a.last_dport
+        for _ in range(100):
+            try:
+                s.send(next(frame_gen(a, own_mac)))
+                sent += 1
+                break
+            except OSError as e:
+                if e.errno not in (errno.ENOBUFS, errno.EAGAIN):
+                    raise
+                time.sleep(0.001)
     print(f"sent {sent} refused {refused} in {time.monotonic() - t0:.1f} s", flush=True)
 
 
@@ -458,6 +472,9 @@ def cmd_dns_server(a):
             msg, peer = s.recvfrom(4096)
         except OSError:
             continue
+        if a.log:
+            with open(a.log, "a") as f:
+                f.write(msg.hex() + "\n")
         q = dns_parse_question(msg)
         if q is None:
             continue
@@ -966,6 +983,7 @@ def main():
     f.add_argument("--count", type=int, default=1000)
     f.add_argument("--seconds", type=float, default=10)
     f.add_argument("--rate", type=float, default=0, help="frames per second (0: as fast as possible)")
+    f.add_argument("--last-dport", type=int, default=0, help="then one more frame to this port, at once")
     rs = sub.add_parser("reset-server")
     rs.add_argument("--bind", required=True)
     rs.add_argument("--port", type=int, required=True)
@@ -980,6 +998,7 @@ def main():
     ds.add_argument("--bind", required=True)
     ds.add_argument("--forge-from")
     ds.add_argument("--seconds", type=float, default=60)
+    ds.add_argument("--log")
     rc = sub.add_parser("reset-client")
     rc.add_argument("addr")
     rc.add_argument("port", type=int)

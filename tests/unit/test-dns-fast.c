@@ -708,6 +708,27 @@ static void test_audit_mode_falls_back(void)
 	pair_clear(&p);
 }
 
+/* An entry cached under a wider `dns allow-qtypes` is not served once the policy narrows it. */
+static void test_qtype_list_falls_back(void)
+{
+	g_autoptr(SfPolicy) wide = t_policy("allow any to www.example.org\n"
+					    "dns allow-qtypes TYPE65280\n");
+	g_autoptr(SfPolicy) narrow = t_policy("allow any to www.example.org\n");
+	const char *rrs[] = { "www.example.org. 300 IN TYPE65280 \\# 4 01020304", NULL };
+	QSpec s = { .name = "www.example.org", .qtype = 65280, .id = 3, .b2 = 1, .edns = -1,
+		    .arcount = -1 };
+	TMsg m;
+	Pair p;
+
+	pair_init(&p, wide, 1024);
+	fill(&p, wide, "www.example.org", 65280, 0, rrs, T0);
+	build(&m, &s);
+	both(&p, &m, false, 0, T0 + 1000, 1); /* served fast while the list has it */
+	p.policy = narrow;
+	both(&p, &m, false, 0, T0 + 1000, 0); /* then the slow path's refusal */
+	pair_clear(&p);
+}
+
 /* A learned table without room: the slow path strips what it cannot open, so it answers. */
 static void test_learned_full_falls_back(void)
 {
@@ -759,5 +780,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/dns/fast/audit-mode-falls-back", test_audit_mode_falls_back);
 	g_test_add_func("/dns/fast/learned-full-falls-back", test_learned_full_falls_back);
 	g_test_add_func("/dns/fast/counters", test_counters);
+	g_test_add_func("/dns/fast/qtype-list-falls-back", test_qtype_list_falls_back);
 	return g_test_run();
 }

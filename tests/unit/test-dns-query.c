@@ -177,7 +177,7 @@ static void test_case_echo_0x20(void)
 	g_assert_cmpstr(c.q.name, ==, "wEb.ExAmPlE");
 	g_assert_cmpstr(c.q.norm, ==, "web.example");
 
-	/* and the upstream query carries the same case */
+	/* the upstream query carries the canonical (lower) case: 0x20 bits stay here */
 	{
 		uint8_t buf[SF_DNS_REPLY_MIN];
 		size_t n = 0;
@@ -187,8 +187,172 @@ static void test_case_echo_0x20(void)
 		g_assert_true(sf_dns_upstream_query(&c.q, 0x4242, buf, sizeof(buf), &n));
 		p = t_parse(buf, n);
 		qn = t_qname(p);
-		g_assert_cmpstr(qn, ==, "wEb.ExAmPlE");
+		g_assert_cmpstr(qn, ==, "web.example");
 	}
+}
+
+/*
+ * The round trip: the upstream sees only the lower-case name, answers for
+ * it (echoing what it was sent), and the client gets its own letter case
+ * back in the question and in the owners equal to it.
+ */
+static void test_case_restored(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy(POLICY);
+	static const char *const names[] = { "wEb.ExAmPlE", "WEB.EXAMPLE", "web.example" };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+		g_auto(SfDnsAnswer) ans = { 0 };
+		g_autoptr(ldns_pkt) up = NULL;
+		g_autoptr(ldns_pkt) reply = NULL;
+		g_autoptr(ldns_pkt) answer = NULL;
+		g_autofree char *sent = NULL;
+		g_autofree char *back = NULL;
+		ldns_rr *rr = NULL;
+		uint8_t buf[SF_DNS_REPLY_MIN];
+		size_t n = 0;
+		char *owner;
+		SfDnsQuery q;
+		TMsg m;
+
+		t_forward(policy, names[i], LDNS_RR_TYPE_A, 0x2020, 0, false, &q);
+		g_assert_true(sf_dns_upstream_query(&q, 0x5151, buf, sizeof(buf), &n));
+		up = t_parse(buf, n);
+		sent = t_qname(up);
+		g_assert_cmpstr(sent, ==, "web.example");
+		/* the upstream's answer: its question as received, a record for it */
+		answer = ldns_pkt_clone(up);
+		ldns_pkt_set_qr(answer, true);
+		ldns_pkt_set_ra(answer, true);
+		g_assert_cmpint(ldns_rr_new_frm_str(&rr, "web.example. 60 IN A 198.51.100.7", 0, NULL,
+						    NULL), ==, LDNS_STATUS_OK);
+		g_assert_true(ldns_pkt_push_rr(answer, LDNS_SECTION_ANSWER, rr));
+		t_wire(answer, &m);
+		g_assert_cmpint(sf_dns_answer_process(m.b, m.len, &q, 0x5151, policy, NULL, 0, 0, &ans),
+				==, SF_DNS_ANSWER_REPLY);
+		reply = t_parse(ans.reply, ans.reply_len);
+		g_assert_cmpuint(ldns_pkt_id(reply), ==, 0x2020);
+		back = t_qname(reply);
+		g_assert_cmpstr(back, ==, names[i]);
+		owner = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_answer(reply), 0)));
+		g_assert_true(strlen(owner) == strlen(names[i]) + 1 &&
+			      strncmp(owner, names[i], strlen(names[i])) == 0);
+		free(owner);
+	}
+}
+
+/*
+ * Nothing but the question comes from the client: its header bits (CD, AD,
+ * an odd id), its EDNS version, DO bit, UDP size and options (COOKIE, ECS,
+ * padding, an unknown one) are not in the upstream query.
+ */
+static void test_upstream_canonical(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy(POLICY);
+	g_autoptr(ldns_pkt) cq = t_query_pkt("A.Example.Org", LDNS_RR_TYPE_TXT, 0xbeef, 4096);
+	g_autoptr(ldns_pkt) up = NULL;
+	g_autofree char *qn = NULL;
+	uint8_t buf[SF_DNS_REPLY_MIN];
+	size_t n = 0;
+	Check c;
+	TMsg m;
+	/* COOKIE (10), ECS (8), padding (12), a private option (65001) */
+	static const uint8_t opts[] = {
+		0x00, 0x0a, 0x00, 0x08, 1, 2, 3, 4, 5, 6, 7, 8,
+		0x00, 0x08, 0x00, 0x07, 0x00, 0x01, 24, 0, 198, 51, 100,
+		0x00, 0x0c, 0x00, 0x04, 0xaa, 0xbb, 0xcc, 0xdd,
+		0xfd, 0xe9, 0x00, 0x02, 0x42, 0x42,
+	};
+
+	ldns_pkt_set_cd(cq, true);
+	ldns_pkt_set_ad(cq, true);
+	ldns_pkt_set_edns_do(cq, true);
+	ldns_pkt_set_edns_version(cq, 0);
+	ldns_pkt_set_edns_z(cq, 0x7fff);
+	ldns_pkt_set_edns_data(cq, ldns_rdf_new_frm_data(LDNS_RDF_TYPE_UNKNOWN, sizeof(opts), opts));
+	t_wire(cq, &m);
+	check_msg(policy, m.b, m.len, &c);
+	g_assert_cmpint(c.verdict, ==, SF_DNS_QUERY_FORWARD);
+	g_assert_true(sf_dns_upstream_query(&c.q, 0x0102, buf, sizeof(buf), &n));
+	up = t_parse(buf, n);
+	g_assert_cmpuint(ldns_pkt_id(up), ==, 0x0102);
+	g_assert_true(ldns_pkt_rd(up));
+	g_assert_false(ldns_pkt_cd(up));
+	g_assert_false(ldns_pkt_ad(up));
+	g_assert_false(ldns_pkt_aa(up));
+	g_assert_false(ldns_pkt_tc(up));
+	g_assert_false(ldns_pkt_qr(up));
+	g_assert_true(ldns_pkt_edns(up));
+	g_assert_false(ldns_pkt_edns_do(up));
+	g_assert_cmpuint(ldns_pkt_edns_z(up), ==, 0);
+	g_assert_cmpuint(ldns_pkt_edns_version(up), ==, 0);
+	g_assert_cmpuint(ldns_pkt_edns_udp_size(up), ==, SF_DNS_EDNS_SIZE);
+	g_assert_true(ldns_pkt_edns_data(up) == NULL || ldns_rdf_size(ldns_pkt_edns_data(up)) == 0);
+	g_assert_cmpuint(ldns_pkt_ancount(up) + ldns_pkt_nscount(up) + ldns_pkt_arcount(up), ==, 0);
+	qn = t_qname(up);
+	g_assert_cmpstr(qn, ==, "a.example.org");
+	/* the exact bytes: header, question, one bare OPT (what an integration test checks too) */
+	g_assert_cmpuint(n, ==, 12 + 15 + 4 + 11);
+	g_assert_cmpmem(buf + 2, 10, "\x01\x00\x00\x01\x00\x00\x00\x00\x00\x01", 10);
+	g_assert_cmpmem(buf + n - 11, 11, "\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x00", 11);
+}
+
+/*
+ * Only the listed query types are forwarded: NULL, SPF, HINFO, private-use
+ * and unassigned types are REFUSED for an allowed name and never leave;
+ * `dns allow-qtypes` widens the list, audit mode forwards and reports.
+ */
+static void test_qtype_refused(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy(POLICY);
+	g_autoptr(SfPolicy) wide = t_policy("dns allow-qtypes NULL,65280\n" POLICY);
+	g_autoptr(SfPolicy) audit = t_policy("mode audit\n" POLICY);
+	static const uint16_t listed[] = { 1, 2, 5, 6, 12, 15, 16, 28, 33, 35, 43, 44, 48, 52, 61,
+					   64, 65, 257 };
+	static const uint16_t refused[] = { LDNS_RR_TYPE_NULL, 99 /* SPF */, LDNS_RR_TYPE_HINFO,
+					    65280, 65534, 4000, LDNS_RR_TYPE_RRSIG, LDNS_RR_TYPE_NSEC };
+	Check c;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(listed); i++) {
+		check(policy, "web.example", listed[i], 1, 0, &c);
+		g_assert_cmpint(c.verdict, ==, SF_DNS_QUERY_FORWARD);
+		g_assert_true(sf_dns_qtype_allowed(policy, listed[i]));
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(refused); i++) {
+		g_autoptr(ldns_pkt) p = NULL;
+		g_autofree char *qn = NULL;
+
+		g_test_message("qtype %u", refused[i]);
+		check(policy, "Web.Example", refused[i], (uint16_t)i, 1232, &c);
+		p = assert_refused(&c, SF_DNS_RCODE_REFUSED, SF_DNS_REASON_QTYPE);
+		qn = t_qname(p);
+		g_assert_cmpstr(qn, ==, "Web.Example");
+		g_assert_true(ldns_pkt_edns(p));
+		g_assert_cmpstr(sf_dns_reason_name(SF_DNS_REASON_QTYPE), ==, "qtype-not-allowed");
+	}
+	/* widened: exactly the listed ones */
+	check(wide, "web.example", LDNS_RR_TYPE_NULL, 1, 0, &c);
+	g_assert_cmpint(c.verdict, ==, SF_DNS_QUERY_FORWARD);
+	g_assert_cmpint(c.q.reason, ==, SF_DNS_REASON_NONE);
+	check(wide, "web.example", 65280, 1, 0, &c);
+	g_assert_cmpint(c.verdict, ==, SF_DNS_QUERY_FORWARD);
+	check(wide, "web.example", 65281, 1, 0, &c);
+	g_assert_cmpint(c.verdict, ==, SF_DNS_QUERY_REFUSE);
+	check(wide, "web.example", 99, 1, 0, &c);
+	g_assert_cmpint(c.verdict, ==, SF_DNS_QUERY_REFUSE);
+	/* a denied name is still the name's refusal */
+	check(wide, "evil.example", LDNS_RR_TYPE_NULL, 1, 0, &c);
+	ldns_pkt_free(assert_refused(&c, SF_DNS_RCODE_NXDOMAIN, SF_DNS_REASON_NOT_ALLOWED));
+	/* meta types stay refused whatever the list */
+	g_assert_false(sf_dns_qtype_allowed(wide, LDNS_RR_TYPE_ANY));
+	g_assert_false(sf_dns_qtype_allowed(NULL, LDNS_RR_TYPE_NULL));
+	/* audit mode: forwarded, with the reason enforce would give */
+	check(audit, "web.example", LDNS_RR_TYPE_NULL, 1, 0, &c);
+	g_assert_cmpint(c.verdict, ==, SF_DNS_QUERY_FORWARD);
+	g_assert_cmpint(c.q.reason, ==, SF_DNS_REASON_QTYPE);
+	check(audit, "evil.example", LDNS_RR_TYPE_NULL, 1, 0, &c);
+	g_assert_cmpint(c.verdict, ==, SF_DNS_QUERY_FORWARD);
+	g_assert_cmpint(c.q.reason, ==, SF_DNS_REASON_NOT_ALLOWED);
 }
 
 static void test_trailing_dot(void)
@@ -530,7 +694,7 @@ static void test_upstream_query(void)
 	g_assert_cmpuint(ldns_pkt_edns_udp_size(p), ==, 1232);
 	g_assert_cmpuint(ldns_pkt_qdcount(p), ==, 1);
 	qn = t_qname(p);
-	g_assert_cmpstr(qn, ==, "A.Example.Org");
+	g_assert_cmpstr(qn, ==, "a.example.org");
 	g_assert_cmpuint(ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_question(p), 0)), ==,
 			 LDNS_RR_TYPE_AAAA);
 	/* too small a buffer */
@@ -621,6 +785,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/dns/query/wildcard-suffix", test_wildcard_suffix);
 	g_test_add_func("/dns/query/deny-rule-wins", test_deny_rule_wins);
 	g_test_add_func("/dns/query/case-echo-0x20", test_case_echo_0x20);
+	g_test_add_func("/dns/query/case-restored", test_case_restored);
+	g_test_add_func("/dns/query/upstream-canonical", test_upstream_canonical);
+	g_test_add_func("/dns/query/qtype-refused", test_qtype_refused);
 	g_test_add_func("/dns/query/trailing-dot", test_trailing_dot);
 	g_test_add_func("/dns/query/idn-punycode", test_idn_punycode);
 	g_test_add_func("/dns/query/underscore", test_underscore_allowed);

@@ -790,6 +790,36 @@ static void test_speed(void)
 		g_assert_cmpint(us, <, G_USEC_PER_SEC);
 }
 
+/* `dns allow-qtypes`: mnemonics (any case), TYPEnnn, numbers; meta types and junk are errors. */
+static void test_dns_qtypes(void)
+{
+	g_autoptr(SfPolicy) none = parse("allow tcp to web.example\n");
+	g_autoptr(SfPolicy) p = parse("dns ttl-min 10 allow-qtypes NULL,spf,TYPE65280,65281,Hinfo "
+				      "grace 5\n");
+	static const uint16_t on[] = { 10, 99, 65280, 65281, 13 };
+
+	g_assert_null(none->dns_qtypes);
+	g_assert_nonnull(p->dns_qtypes);
+	for (size_t i = 0; i < G_N_ELEMENTS(on); i++)
+		g_assert_true(p->dns_qtypes[on[i] / 8] & (1u << (on[i] % 8)));
+	g_assert_false(p->dns_qtypes[65282 / 8] & (1u << (65282 % 8)));
+	g_assert_cmpuint(p->ttl_min, ==, 10);
+	g_assert_cmpuint(p->grace, ==, 5);
+
+	expect_error("dns allow-qtypes NULL,BOGUS", "1:23: unknown query type 'BOGUS'");
+	expect_error("dns allow-qtypes NULL,,SPF", "1:23: empty entry in query type list 'NULL,,SPF'");
+	expect_error("dns allow-qtypes 0", "1:18: query type 0 is out of range: types are 1 to 65535");
+	expect_error("dns allow-qtypes 65536", "1:18: query type 65536 is out of range");
+	expect_error("dns allow-qtypes TYPE99999", "1:18: query type TYPE99999 is out of range");
+	expect_error("dns allow-qtypes A,ANY", "1:20: 'ANY' is a meta query type (ANY): slirp-filter always refuses it");
+	expect_error("dns allow-qtypes AXFR", "1:18: 'AXFR' is a meta query type");
+	expect_error("dns allow-qtypes 41", "1:18: '41' is a meta query type (OPT)");
+	expect_error("dns allow-qtypes 250", "1:18: '250' is a meta query type (TSIG)");
+	expect_error("dns allow-qtypes", "1:17: missing a value after 'allow-qtypes'");
+	expect_error("dns allow-qtypes NULL\ndns allow-qtypes SPF",
+		     "2:5: 'dns allow-qtypes' is already set at line 1");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -834,6 +864,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy-parse/error/every-error", test_every_error);
 	g_test_add_func("/policy-parse/error/limit", test_error_limit);
 	g_test_add_func("/policy-parse/summary", test_summary);
+	g_test_add_func("/policy-parse/dns-qtypes", test_dns_qtypes);
 	g_test_add_func("/policy-parse/load-file", test_load_file);
 	g_test_add_func("/policy-parse/example-file", test_example_file);
 	g_test_add_func("/policy-parse/speed", test_speed);

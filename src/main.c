@@ -133,7 +133,7 @@ int main(int argc, char **argv)
 		d.filter.dns_in_process = true;
 	}
 	if (opts.api_socket != NULL) {
-		int err = api_server_new(opts.api_socket, d.slirp, opts.layout.guest, &d.api);
+		int err = api_server_new(opts.api_socket, d.slirp, &opts.layout, &d.api);
 
 		if (err < 0) {
 			g_critical("API socket %s: %s", opts.api_socket, g_strerror(-err));

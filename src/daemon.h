@@ -56,6 +56,7 @@ typedef struct Daemon {
 	SfRateLimit reply_limit; /* RSTs and ICMP errors to the guest */
 	struct AuditLog *audit;
 	struct Resolver *resolver; /* NULL with --disable-dns */
+	bool host_loopback;        /* libslirp may reach 127.0.0.1 (a `host` rule at start) */
 	/* the DNS upstreams, used and protected (upstreams.c) */
 	SfUpstreamSet upstreams;
 	struct stat upstream_files[DAEMON_UPSTREAM_FILES]; /* as last read */
@@ -141,6 +142,9 @@ void daemon_egress_frame(Daemon *d, size_t len, int64_t now_ms);
 
 /** daemon_egress_maintain: periodic expiry and log upkeep; returns ms until the next call. */
 int daemon_egress_maintain(Daemon *d, int64_t now_ms);
+
+/** daemon_policy_has_host_rule: whether @policy has an allow rule to `host`. */
+bool daemon_policy_has_host_rule(const SfPolicy *policy);
 
 /**
  * daemon_upstreams_init:

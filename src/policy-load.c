@@ -92,6 +92,30 @@ static bool upstreams_ok(const Daemon *d, const SfPolicy *p, GError **error)
 	return sf_policy_check_upstreams(p, nets, d->opts->enable_ipv6 ? 2 : 1, error);
 }
 
+bool daemon_policy_has_host_rule(const SfPolicy *policy)
+{
+	for (guint i = 0; i < policy->rules->len; i++) {
+		const SfRule *r = &g_array_index(policy->rules, SfRule, i);
+
+		if (r->kind == SF_TARGET_HOST && r->action == SF_ACTION_ALLOW)
+			return true;
+	}
+	return false;
+}
+
+/* libslirp's host loopback was closed at start (no `host` rule): it cannot be opened now. */
+static bool host_loopback_ok(const Daemon *d, const SfPolicy *p, GError **error)
+{
+	if (d->slirp == NULL || d->host_loopback || !daemon_policy_has_host_rule(p))
+		return true;
+	g_set_error(error, SF_POLICY_ERROR, SF_POLICY_ERROR_SYNTAX,
+		    "%s: the new policy has an `allow ... to host` rule, but the policy in force at "
+		    "start had none, so libslirp was started with the host's loopback disabled and "
+		    "cannot open it now: restart the container to use a `host` rule",
+		    p->source != NULL ? p->source : "policy");
+	return false;
+}
+
 int daemon_policy_init(Daemon *d)
 {
 	g_autoptr(GError) error = NULL;
@@ -181,7 +205,7 @@ bool daemon_policy_reload(Daemon *d, GError **error)
 		return false;
 	}
 	fresh = sf_policy_load_file(d->policy_path, &local);
-	if (fresh != NULL && !upstreams_ok(d, fresh, &local))
+	if (fresh != NULL && (!upstreams_ok(d, fresh, &local) || !host_loopback_ok(d, fresh, &local)))
 		g_clear_pointer(&fresh, sf_policy_free);
 	if (fresh == NULL) {
 		d->reloads_refused++;

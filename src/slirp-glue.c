@@ -178,10 +178,15 @@ int daemon_slirp_start(Daemon *d)
 	cfg.if_mru = o->mtu;
 	/*
 	 * Host loopback is the policy's to open (`allow tcp to host port N`),
-	 * whatever Podman passes: the filter denies the gateway address unless a
-	 * rule names it, so libslirp is always allowed to reach 127.0.0.1.
+	 * whatever Podman passes (--disable-host-loopback). The filter denies
+	 * the gateway address unless a `host` rule opens it; when the policy has
+	 * none, libslirp is told too, so a fault in the decision code cannot
+	 * reach the host's 127.0.0.1 either (audit mode included). libslirp
+	 * cannot change this later: a reload that adds a `host` rule is then
+	 * refused (policy-load.c).
 	 */
-	cfg.disable_host_loopback = false;
+	d->host_loopback = daemon_policy_has_host_rule(d->policy);
+	cfg.disable_host_loopback = !d->host_loopback;
 	cfg.enable_emu = false;
 	cfg.outbound_addr = o->has_outbound_addr ? (struct sockaddr_in *)&o->outbound_addr : NULL;
 	cfg.outbound_addr6 = o->has_outbound_addr6 ? (struct sockaddr_in6 *)&o->outbound_addr6 : NULL;

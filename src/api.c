@@ -134,6 +134,7 @@ static void client_close(ApiClient *c)
 	g_clear_pointer(&c->reply, g_free);
 }
 
+/* #syscalls: unlink unlinkat: the socket file removed at exit */
 void api_server_free(ApiServer *api)
 {
 	if (api == NULL)

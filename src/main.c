@@ -23,6 +23,7 @@
 #include "subcommands.h"
 #include "tap.h"
 
+/* #syscalls: rt_sigprocmask rt_sigaction rt_sigreturn sigaltstack: signal masks (GLib and the C library install and restore handlers) */
 static int signals_block(void)
 {
 	sigset_t set;
@@ -79,6 +80,7 @@ static void ready_signal(int fd)
 	close(fd);
 }
 
+/* #syscalls: exit exit_group: the end of main(); brk mmap munmap mremap madvise mprotect: malloc and GLib's allocator everywhere (never PROT_EXEC); futex getrandom getpid gettid getuid geteuid getgid getegid: GLib and the C library underneath (locks, hash seeds, ids) */
 int main(int argc, char **argv)
 {
 	static Daemon d; /* large: holds the frame buffer */

@@ -190,6 +190,7 @@ static void flows_resize(Daemon *d, uint32_t max, int64_t now_ms)
 	d->flows = d->filter.flows = t;
 }
 
+/* #syscalls: openat(O_RDONLY) fstat newfstatat statx lseek pread64: the policy file read again (sf_policy_load_file); sysinfo: qsort's memory probe while compiling it */
 bool daemon_policy_reload(Daemon *d, GError **error)
 {
 	g_autoptr(GError) local = NULL;

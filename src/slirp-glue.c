@@ -10,6 +10,7 @@
 
 #include "daemon.h"
 
+/* #syscalls: clock_gettime gettimeofday: the clock (usually the vDSO); clock_nanosleep nanosleep: GLib's g_usleep in libslirp's and GLib's back-off paths */
 int64_t daemon_now_ms(void)
 {
 	struct timespec ts;
@@ -142,6 +143,7 @@ int daemon_timers_run(Daemon *d, int64_t now_ms)
 	return next < 0 ? -1 : (int)MIN(next, G_MAXINT);
 }
 
+/* #syscalls: socket connect bind listen accept accept4 getsockname getpeername setsockopt getsockopt sendto recvfrom sendmsg recvmsg sendmmsg recvmmsg shutdown close fcntl ioctl(FIONREAD) ioctl(FIONBIO): libslirp's host sockets, one per flow (FIONREAD in sorecvfrom, FIONBIO for non-blocking mode) */
 int daemon_slirp_start(Daemon *d)
 {
 	const CliOptions *o = d->opts;

@@ -63,6 +63,7 @@ static void log_set(const Daemon *d)
 	       sf_addr_to_string(&s->use[0].addr, a, sizeof(a)), s->use[0].port, s->n_known);
 }
 
+/* #syscalls: newfstatat statx openat(O_RDONLY) fstat read: resolv.conf and systemd-resolved's file checked and read again */
 bool daemon_upstreams_refresh(Daemon *d, bool force, int64_t now_ms)
 {
 	struct stat st[DAEMON_UPSTREAM_FILES];

@@ -132,6 +132,22 @@ static bool parse_add(JsonObject *args, struct in_addr guest_default, SfHostfwd 
 	return true;
 }
 
+const char *sf_hostfwd_guest_check(const SfNetLayout *layout, struct in_addr guest_addr)
+{
+	uint32_t a = ntohl(guest_addr.s_addr), mask = ntohl(layout->netmask.s_addr);
+	uint32_t net = ntohl(layout->network.s_addr) & mask;
+
+	if ((a & mask) != net)
+		return "bad request: add_hostfwd: arguments.guest_addr is not in the guest network";
+	if (a == net || a == (net | ~mask))
+		return "bad request: add_hostfwd: arguments.guest_addr is the guest network's "
+		       "network or broadcast address";
+	if (guest_addr.s_addr == layout->gateway.s_addr || guest_addr.s_addr == layout->dns.s_addr)
+		return "bad request: add_hostfwd: arguments.guest_addr is the gateway or DNS address, "
+		       "not the container";
+	return NULL;
+}
+
 /* How many '{' and '[' bytes @buf holds (inside strings too): an upper bound on nesting. */
 static size_t count_openers(const char *buf, size_t len)
 {

@@ -31,9 +31,12 @@
  * filtered. The rebinding rule: an A or AAAA record whose address is
  * loopback, link-local, private (RFC 1918, 100.64/10, fc00::/7),
  * multicast, unspecified, reserved/broadcast, inside the slirp network
- * (the caller's CIDRs) or an IPv4-mapped/NAT64/6to4 form of those is
+ * (the caller's CIDRs), in the local-use NAT64 prefix 64:ff9b:1::/48, or
+ * an IPv4-mapped/SIIT (::ffff:0:0:0/96)/NAT64/6to4 form of those is
  * stripped and not learned, unless sf_policy_explicitly_allows() (an allow
- * CIDR rule inside that range, and no deny). Every address left in the
+ * CIDR rule inside that range, and no deny). A DNS upstream's address
+ * (a /128 among the caller's CIDRs, in any of those forms) is stripped
+ * whatever the rules say. Every address left in the
  * answer is learned, and only those: at most SF_DNS_LEARN_MAX, later ones
  * are stripped too. HTTPS and SVCB records keep everything but their
  * ipv4hint and ipv6hint parameters, rewritten through ldns's SvcParams
@@ -102,18 +105,48 @@ static const char *ipv4_class(const uint8_t a[4])
 	return NULL;
 }
 
+/* Where @addr carries an IPv4 address (mapped, SIIT, NAT64, 6to4): into *@v4 (as SfAddr). */
+static bool embedded_ipv4(const SfAddr *addr, SfAddr *v4)
+{
+	static const uint8_t siit[12] = { [8] = 0xff, [9] = 0xff };
+	static const uint8_t nat64[12] = { 0x00, 0x64, 0xff, 0x9b };
+	const uint8_t *b = addr->b;
+
+	if (sf_addr_is_ipv4(addr)) {
+		*v4 = *addr;
+		return true;
+	}
+	if (memcmp(b, siit, 12) == 0 || memcmp(b, nat64, 12) == 0) {
+		sf_addr_from_ipv4(v4, b + 12);
+		return true;
+	}
+	if (b[0] == 0x20 && b[1] == 0x02) { /* 6to4: 2002:AABB:CCDD::/48 */
+		sf_addr_from_ipv4(v4, b + 2);
+		return true;
+	}
+	return false;
+}
+
 const char *sf_dns_addr_rebinding_class(const SfAddr *addr, const SfCidr *local_nets,
 					size_t n_local_nets)
 {
 	static const uint8_t zero[16];
-	static const uint8_t nat64[12] = { 0x00, 0x64, 0xff, 0x9b };
+	static const uint8_t nat64_local[6] = { 0x00, 0x64, 0xff, 0x9b, 0x00, 0x01 };
 	const uint8_t *b = addr->b;
+	SfAddr v4;
+	bool has_v4 = embedded_ipv4(addr, &v4);
 
-	for (size_t i = 0; i < n_local_nets; i++)
-		if (sf_cidr_contains(&local_nets[i], addr))
+	for (size_t i = 0; i < n_local_nets; i++) {
+		/* an upstream in whatever form carries it, the slirp network as written */
+		if (local_nets[i].len == 128 &&
+		    (sf_cidr_contains(&local_nets[i], addr) ||
+		     (has_v4 && sf_cidr_contains(&local_nets[i], &v4))))
+			return "host-resolver";
+		if (local_nets[i].len < 128 && sf_cidr_contains(&local_nets[i], addr))
 			return "slirp-network";
-	if (sf_addr_is_ipv4(addr))
-		return ipv4_class(b + 12);
+	}
+	if (has_v4)
+		return ipv4_class(v4.b + 12);
 	if (memcmp(b, zero, 15) == 0)
 		return b[15] == 1 ? "loopback" : "unspecified";
 	if (memcmp(b, zero, 12) == 0) /* ::a.b.c.d, IPv4-compatible (deprecated) */
@@ -124,10 +157,8 @@ const char *sf_dns_addr_rebinding_class(const SfAddr *addr, const SfCidr *local_
 		return "link-local";
 	if ((b[0] & 0xfe) == 0xfc || (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0))
 		return "private"; /* unique local, and the old site-local fec0::/10 */
-	if (memcmp(b, nat64, 12) == 0)
-		return ipv4_class(b + 12);
-	if (b[0] == 0x20 && b[1] == 0x02) /* 6to4: 2002:AABB:CCDD::/48 */
-		return ipv4_class(b + 2);
+	if (memcmp(b, nat64_local, 6) == 0)
+		return "private"; /* local-use NAT64 (RFC 8215): what it maps is the network's own */
 	return NULL;
 }
 
@@ -410,7 +441,9 @@ static bool take_address(SfDnsAnswer *ans, const SfAddr *addr, uint32_t ttl, con
 {
 	const char *what = sf_dns_addr_rebinding_class(addr, nets, n_nets);
 
-	if (what != NULL && !sf_policy_explicitly_allows(policy, addr)) {
+	/* a DNS upstream is never a name's answer, whatever rule covers it */
+	if (what != NULL && (strcmp(what, "host-resolver") == 0 ||
+			     !sf_policy_explicitly_allows(policy, addr))) {
 		note_stripped(ans, addr, what);
 		return policy->mode == SF_MODE_AUDIT; /* audit: keep it, but do not learn it */
 	}

@@ -18,7 +18,11 @@
  * libslirp, so no host socket is ever opened for it. A flow allowed through
  * a learned address carries the address's expiry plus grace; its first
  * packet after that is decided again, and if the policy no longer allows
- * it, it is cut.
+ * it, it is cut. The protected ranges end with every DNS upstream the
+ * helper uses or has used (sf_filter_set_upstreams, upstreams.c); before a
+ * new flow to a DNS port is decided the daemon may bring them up to date
+ * (dns_port_hook), so a resolv.conf changed a moment ago is protected
+ * before the container can reach its new server.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -118,9 +122,30 @@ void sf_filter_init(SfFilter *f, const SfNetLayout *layout, bool ipv6, const SfA
 	}
 	for (unsigned i = 0; i < n_host_resolvers; i++) {
 		c = (SfCidr){ .prefix = host_resolvers[i], .len = 128 };
-		if (!sf_protected_add(&f->prot, &c, "host resolver"))
+		if (f->prot.n >= SF_PROTECTED_FIXED_MAX || !sf_protected_add(&f->prot, &c, "host resolver"))
 			break;
 	}
+	f->prot.n_fixed = f->prot.n;
+}
+
+G_STATIC_ASSERT(SF_PROTECTED_MAX - SF_PROTECTED_FIXED_MAX >= SF_UPSTREAMS_KNOWN_MAX);
+
+void sf_filter_set_upstreams(SfFilter *f, const SfUpstreamSet *set)
+{
+	f->prot.n = f->prot.n_fixed;
+	for (unsigned i = 0; i < set->n_known; i++) {
+		SfCidr c = { .prefix = set->known[i].addr, .len = 128 };
+
+		sf_protected_add(&f->prot, &c, sf_upstream_from_name((SfUpstreamFrom)set->known[i].from));
+	}
+}
+
+/* A new flow to a DNS port: let the daemon catch up with a resolv.conf that just changed. */
+static void dns_port_check(SfFilter *f, const SfFlowKey *key, int64_t now_ms)
+{
+	if (f->dns_port_hook != NULL && (key->proto == IPPROTO_UDP || key->proto == IPPROTO_TCP) &&
+	    (key->dport == 53 || key->dport == 853))
+		f->dns_port_hook(f->dns_port_opaque, now_ms);
 }
 
 static bool addr_eq(const SfAddr *a, const SfAddr *b)
@@ -280,6 +305,7 @@ static SfVerdict new_flow(SfFilter *f, const uint8_t *frame, const SfPacket *pkt
 	bool audit = f->policy->mode == SF_MODE_AUDIT;
 	SfFlow *fl;
 
+	dns_port_check(f, key, now_ms);
 	sf_filter_decide_flow(f, key, now_ms, &ev->decision);
 	ev->decided = true;
 	if (!ev->decision.allow && !audit) {
@@ -353,6 +379,7 @@ SfVerdict sf_filter_frame(SfFilter *f, const uint8_t *frame, size_t len, int64_t
 		/* the learned address (plus grace) ran out: decide again */
 		SfDecision d;
 
+		dns_port_check(f, &key, now_ms);
 		sf_filter_decide_flow(f, &key, now_ms, &d);
 		ev->revalidated = true;
 		ev->decided = true;

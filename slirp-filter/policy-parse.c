@@ -507,7 +507,7 @@ static void parse_upstream(Parser *p, const Word *w, unsigned n)
 		size_t alen = hash ? (size_t)(hash - w[i].s) : w[i].len;
 		char text[INET6_ADDRSTRLEN + 1];
 		uint8_t raw[16];
-		SfUpstream u = { .port = 53 };
+		SfUpstream u = { .port = 53, .line = p->line, .col = (uint16_t)MIN(w[i].col, G_MAXUINT16) };
 		bool ok = true;
 
 		if (alen < sizeof(text)) {

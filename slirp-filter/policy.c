@@ -562,6 +562,9 @@ static const char *const rebinding_ranges[] = {
 	"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
 	"172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4",
 	"::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8",
+	/* the IPv6 forms of an IPv4 address (the answer was judged by the one it
+	 * carries): only a rule inside the form keeps it, `::/0` does not */
+	"::ffff:0:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48", "2002::/16",
 };
 
 /* The narrowest rebinding range holding @addr into @out; FALSE if none. */

@@ -54,7 +54,7 @@ struct ApiServer {
 	int listen_fd;
 	char *path;
 	Slirp *slirp;
-	struct in_addr guest_default;
+	SfNetLayout layout;  /* guest_addr must lie in its network; .guest is the default */
 	SfHostfwdTable *fwds;
 	ApiHooks hooks;
 	ApiClient clients[API_CLIENTS_MAX];
@@ -78,10 +78,11 @@ static int remove_stale_socket(const char *path)
 	return 0;
 }
 
-int api_server_new(const char *path, Slirp *slirp, struct in_addr guest_default, ApiServer **out)
+int api_server_new(const char *path, Slirp *slirp, const SfNetLayout *layout, ApiServer **out)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	ApiServer *api;
+	mode_t old_umask;
 	size_t len;
 	int fd, err;
 
@@ -97,9 +98,20 @@ int api_server_new(const char *path, Slirp *slirp, struct in_addr guest_default,
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-	    listen(fd, API_CLIENTS_MAX) < 0) {
+	/*
+	 * Owner-only whatever the caller's umask: the socket file is created by
+	 * bind() with 0777 & ~umask, so the umask is narrowed around that one
+	 * call (one thread: nothing else creates files meanwhile). There is
+	 * never a moment when the socket is wider than 0600.
+	 */
+	old_umask = umask(0177);
+	err = bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ? -errno : 0;
+	umask(old_umask);
+	if (err == 0 && listen(fd, API_CLIENTS_MAX) < 0) {
 		err = -errno;
+		unlink(path);
+	}
+	if (err < 0) {
 		close(fd);
 		return err;
 	}
@@ -107,7 +119,7 @@ int api_server_new(const char *path, Slirp *slirp, struct in_addr guest_default,
 	api->listen_fd = fd;
 	api->path = g_strdup(path);
 	api->slirp = slirp;
-	api->guest_default = guest_default;
+	api->layout = *layout;
 	api->fwds = sf_hostfwd_table_new();
 	*out = api;
 	return 0;
@@ -122,6 +134,7 @@ static void client_close(ApiClient *c)
 	g_clear_pointer(&c->reply, g_free);
 }
 
+/* #syscalls: unlink unlinkat: the socket file removed at exit */
 void api_server_free(ApiServer *api)
 {
 	if (api == NULL)
@@ -149,6 +162,10 @@ static char *execute(ApiServer *api, const SfApiRequest *req)
 		char host[INET_ADDRSTRLEN], guest[INET_ADDRSTRLEN];
 		int id;
 
+		const char *bad = sf_hostfwd_guest_check(&api->layout, req->fwd.guest_addr);
+
+		if (bad != NULL)
+			return sf_api_reply_error(bad);
 		if (sf_hostfwd_table_full(api->fwds))
 			return sf_api_reply_error("bad request: add_hostfwd: too many forwards");
 		if (slirp_add_hostfwd(api->slirp, req->fwd.is_udp, req->fwd.host_addr,
@@ -201,7 +218,7 @@ static void client_answer(ApiServer *api, ApiClient *c)
 	g_autoptr(GError) error = NULL;
 	SfApiRequest req;
 
-	if (sf_api_parse_request((const char *)c->req->data, c->req->len, api->guest_default,
+	if (sf_api_parse_request((const char *)c->req->data, c->req->len, api->layout.guest,
 				 &req, &error)) {
 		c->reply = execute(api, &req);
 	} else {

@@ -7,16 +7,21 @@
 #include <slirp/libslirp.h>
 #include <stdint.h>
 
+#include "slirp-filter/netconfig.h"
+
 typedef struct ApiServer ApiServer;
 
 /**
  * api_server_new:
  * Listens on the unix socket @path; a stale socket there is removed first,
- * any other kind of file is left alone (-EEXIST). @guest_default (cidr+100)
- * is the address forwards go to when guest_addr is empty. @slirp must
+ * any other kind of file is left alone (-EEXIST); the socket is created
+ * mode 0600 whatever the umask. @layout's guest address (cidr+100) is
+ * where forwards go when guest_addr is empty; a guest_addr outside its
+ * network (or its gateway, DNS, network or broadcast address) is refused
+ * (sf_hostfwd_guest_check). @slirp must
  * outlive the server. Returns 0 and sets *@out, or -errno.
  */
-int api_server_new(const char *path, Slirp *slirp, struct in_addr guest_default, ApiServer **out);
+int api_server_new(const char *path, Slirp *slirp, const SfNetLayout *layout, ApiServer **out);
 
 /**
  * ApiHooks:

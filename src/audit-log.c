@@ -58,6 +58,7 @@ AuditLog *audit_log_open(const char *path, GError **error)
 	return log;
 }
 
+/* #syscalls: openat(O_WRONLY|O_APPEND) dup3 fsync fdatasync: the audit log reopened on SIGHUP, in place of the old descriptor */
 int audit_log_reopen(AuditLog *log)
 {
 	int fd;

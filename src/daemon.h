@@ -6,12 +6,14 @@
 #include <slirp/libslirp.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "slirp-filter/filter.h"
 #include "slirp-filter/offload.h"
 #include "slirp-filter/ratelimit.h"
 #include "slirp-filter/reply.h"
+#include "slirp-filter/upstreams.h"
 
 struct ApiServer;
 struct AuditLog;
@@ -19,6 +21,9 @@ struct Resolver;
 
 /* The largest MSS offered to the guest while TSO is on (src/main.c says why). */
 #define DAEMON_TSO_MSS_MAX 8960
+
+/* The files the DNS upstreams are read from (src/upstreams.c). */
+#define DAEMON_UPSTREAM_FILES 2
 
 /* Largest frame: MTU 65521 plus the Ethernet header, rounded up. */
 #define DAEMON_FRAME_MAX (65536 + 64)
@@ -51,6 +56,12 @@ typedef struct Daemon {
 	SfRateLimit reply_limit; /* RSTs and ICMP errors to the guest */
 	struct AuditLog *audit;
 	struct Resolver *resolver; /* NULL with --disable-dns */
+	bool host_loopback;        /* libslirp may reach 127.0.0.1 (a `host` rule at start) */
+	/* the DNS upstreams, used and protected (upstreams.c) */
+	SfUpstreamSet upstreams;
+	struct stat upstream_files[DAEMON_UPSTREAM_FILES]; /* as last read */
+	int64_t upstreams_check_ms;
+	bool upstreams_recheck; /* an upstream is new: decide the flows again */
 	int64_t next_maintenance_ms;
 	unsigned maintenance_ticks;
 	uint64_t replies_sent, replies_suppressed;
@@ -132,8 +143,37 @@ void daemon_egress_frame(Daemon *d, size_t len, int64_t now_ms);
 /** daemon_egress_maintain: periodic expiry and log upkeep; returns ms until the next call. */
 int daemon_egress_maintain(Daemon *d, int64_t now_ms);
 
+/** daemon_policy_has_host_rule: whether @policy has an allow rule to `host`. */
+bool daemon_policy_has_host_rule(const SfPolicy *policy);
+
+/**
+ * daemon_upstreams_init:
+ * Reads the upstreams (the policy's, resolv.conf's, systemd-resolved's),
+ * protects them and hooks the filter so a new flow to a DNS port first
+ * catches up with a changed resolv.conf. After daemon_policy_init().
+ */
+void daemon_upstreams_init(Daemon *d, int64_t now_ms);
+
+/**
+ * daemon_upstreams_refresh:
+ * Reads the files again if they changed (or @force: after a reload) and
+ * updates, in this order, the set, the filter's protected ranges and the
+ * resolver. Returns TRUE when an address became protected; the flows are
+ * then decided again by the next daemon_upstreams_cut().
+ */
+bool daemon_upstreams_refresh(Daemon *d, bool force, int64_t now_ms);
+
+/** daemon_upstreams_cut: cuts the flows a new upstream's protection denies, if any. */
+void daemon_upstreams_cut(Daemon *d, int64_t now_ms);
+
+/** daemon_upstreams_tick: the loop's once-a-second check of the files, then the cut. */
+void daemon_upstreams_tick(Daemon *d, int64_t now_ms);
+
 /** daemon_egress_cut_denied: re-decides every flow after a reload; cuts the denied ones. */
 unsigned daemon_egress_cut_denied(Daemon *d, int64_t now_ms);
+
+/** daemon_egress_cut_upstreams: the same for the flows to a known DNS upstream only. */
+unsigned daemon_egress_cut_upstreams(Daemon *d, int64_t now_ms);
 
 /** daemon_counters_json: the counters as a JSON object (newly allocated). */
 char *daemon_counters_json(Daemon *d);

@@ -97,9 +97,14 @@ void daemon_egress_frame(Daemon *d, size_t len, int64_t now_ms)
 			refuse(d, &pkt, len, now_ms);
 		break;
 	}
+	/* the frame's DNS-port hook found a new upstream: flows already open to it end
+	 * now (after the frame: a cut may move the flow entries @ev points at) */
+	if (G_UNLIKELY(d->upstreams_recheck))
+		daemon_upstreams_cut(d, now_ms);
 }
 
-unsigned daemon_egress_cut_denied(Daemon *d, int64_t now_ms)
+/* Re-decides the tracked flows (only those to a known upstream if @upstreams_only); cuts the denied. */
+static unsigned cut_denied(Daemon *d, bool upstreams_only, int64_t now_ms)
 {
 	unsigned cut = 0;
 
@@ -109,7 +114,8 @@ unsigned daemon_egress_cut_denied(Daemon *d, int64_t now_ms)
 		SfFlow *f = sf_flow_slot(d->flows, i);
 		SfFilterEvent ev = { .decided = true };
 
-		if (f == NULL || f->reason == SF_REASON_INBOUND) {
+		if (f == NULL || f->reason == SF_REASON_INBOUND ||
+		    (upstreams_only && sf_upstreams_find(&d->upstreams, &f->key.dst) == NULL)) {
 			i++; /* a port forward is not egress: the policy does not govern it */
 			continue;
 		}
@@ -136,11 +142,22 @@ unsigned daemon_egress_cut_denied(Daemon *d, int64_t now_ms)
 	return cut;
 }
 
+unsigned daemon_egress_cut_denied(Daemon *d, int64_t now_ms)
+{
+	return cut_denied(d, false, now_ms);
+}
+
+unsigned daemon_egress_cut_upstreams(Daemon *d, int64_t now_ms)
+{
+	return cut_denied(d, true, now_ms);
+}
+
 int daemon_egress_maintain(Daemon *d, int64_t now_ms)
 {
 	if (now_ms < d->next_maintenance_ms)
 		return (int)(d->next_maintenance_ms - now_ms);
 	d->next_maintenance_ms = now_ms + MAINTENANCE_INTERVAL_MS;
+	daemon_upstreams_tick(d, now_ms);
 	sf_flow_expire(d->flows, now_ms, FLOW_SWEEP_BUDGET);
 	if (++d->maintenance_ticks % 10 == 0)
 		sf_learned_sweep(d->learned, now_ms, (int64_t)d->policy->grace * 1000);

@@ -9,6 +9,7 @@
 
 static int log_level = 2;
 
+/* #syscalls: write: log lines on stderr; ioctl(TCGETS): GLib's isatty(stderr) */
 static void log_handler(const gchar *domain, GLogLevelFlags level, const gchar *message,
 			gpointer data)
 {

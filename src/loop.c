@@ -89,6 +89,7 @@ static int cb_get_revents(int idx, void *opaque)
 }
 
 /* Drains the tap: every frame is judged, passing frames go to libslirp. */
+/* #syscalls: read: tap frames (through daemon_tap_read) and the signalfd (signal_dispatch) */
 static void tap_drain(Daemon *d)
 {
 	int64_t now = daemon_now_ms(); /* one clock read per batch */
@@ -135,6 +136,7 @@ static void signal_dispatch(Daemon *d)
 	}
 }
 
+/* #syscalls: poll ppoll restart_syscall: the loop's one wait (poll() is ppoll() on some architectures, a signal restarts it) */
 int daemon_loop_run(Daemon *d)
 {
 	while (!d->quit) {

@@ -23,6 +23,7 @@
 #include "subcommands.h"
 #include "tap.h"
 
+/* #syscalls: rt_sigprocmask rt_sigaction rt_sigreturn sigaltstack: signal masks (GLib and the C library install and restore handlers) */
 static int signals_block(void)
 {
 	sigset_t set;
@@ -79,6 +80,7 @@ static void ready_signal(int fd)
 	close(fd);
 }
 
+/* #syscalls: exit exit_group: the end of main(); brk mmap munmap mremap madvise mprotect: malloc and GLib's allocator everywhere (never PROT_EXEC); futex getrandom getpid gettid getuid geteuid getgid getegid: GLib and the C library underneath (locks, hash seeds, ids) */
 int main(int argc, char **argv)
 {
 	static Daemon d; /* large: holds the frame buffer */
@@ -133,7 +135,7 @@ int main(int argc, char **argv)
 		d.filter.dns_in_process = true;
 	}
 	if (opts.api_socket != NULL) {
-		int err = api_server_new(opts.api_socket, d.slirp, opts.layout.guest, &d.api);
+		int err = api_server_new(opts.api_socket, d.slirp, &opts.layout, &d.api);
 
 		if (err < 0) {
 			g_critical("API socket %s: %s", opts.api_socket, g_strerror(-err));

@@ -84,25 +84,36 @@ static void audit_policy_event(Daemon *d, const char *event, const char *error_m
 	audit_log_write(d->audit, sf_audit_end(&line), false, daemon_now_ms());
 }
 
-/*
- * The host's own nameservers: Podman appends them to the container's
- * resolv.conf. When the host only names a loopback stub (systemd-resolved),
- * Podman takes the real ones from systemd-resolved's own file: both count.
- */
-static unsigned host_resolvers(SfAddr *out, unsigned max)
+/* A policy's `upstream` in the container's own network is refused (upstreams.h). */
+static bool upstreams_ok(const Daemon *d, const SfPolicy *p, GError **error)
 {
-	static const char *const files[] = { RESOLVCONF_PATH, "/run/systemd/resolve/resolv.conf" };
-	unsigned kept = 0;
+	const SfCidr nets[] = { d->filter.net4, d->filter.net6 };
 
-	for (size_t f = 0; f < G_N_ELEMENTS(files); f++) {
-		SfAddr all[RESOLVCONF_MAX];
-		int n = resolvconf_read(files[f], all, G_N_ELEMENTS(all));
+	return sf_policy_check_upstreams(p, nets, d->opts->enable_ipv6 ? 2 : 1, error);
+}
 
-		for (int i = 0; i < n && kept < max; i++)
-			if (!resolvconf_is_loopback(&all[i]))
-				out[kept++] = all[i];
+bool daemon_policy_has_host_rule(const SfPolicy *policy)
+{
+	for (guint i = 0; i < policy->rules->len; i++) {
+		const SfRule *r = &g_array_index(policy->rules, SfRule, i);
+
+		if (r->kind == SF_TARGET_HOST && r->action == SF_ACTION_ALLOW)
+			return true;
 	}
-	return kept;
+	return false;
+}
+
+/* libslirp's host loopback was closed at start (no `host` rule): it cannot be opened now. */
+static bool host_loopback_ok(const Daemon *d, const SfPolicy *p, GError **error)
+{
+	if (d->slirp == NULL || d->host_loopback || !daemon_policy_has_host_rule(p))
+		return true;
+	g_set_error(error, SF_POLICY_ERROR, SF_POLICY_ERROR_SYNTAX,
+		    "%s: the new policy has an `allow ... to host` rule, but the policy in force at "
+		    "start had none, so libslirp was started with the host's loopback disabled and "
+		    "cannot open it now: restart the container to use a `host` rule",
+		    p->source != NULL ? p->source : "policy");
+	return false;
 }
 
 int daemon_policy_init(Daemon *d)
@@ -110,9 +121,6 @@ int daemon_policy_init(Daemon *d)
 	g_autoptr(GError) error = NULL;
 	g_autofree char *summary = NULL;
 	const char *audit_path = d->opts->audit_log;
-	SfAddr resolvers[RESOLVCONF_MAX];
-	unsigned nres;
-
 	g_autofree char *audit_abs = NULL;
 
 	if (audit_path == NULL && g_getenv(ENV_AUDIT_LOG) != NULL && g_getenv(ENV_AUDIT_LOG)[0] != '\0')
@@ -136,11 +144,16 @@ int daemon_policy_init(Daemon *d)
 		audit_policy_event(d, "policy-refused", error->message, 0);
 		return -1;
 	}
+	/* the host's resolvers, and the policy's, are protected by the upstream set */
+	sf_filter_init(&d->filter, &d->opts->layout, d->opts->enable_ipv6, NULL, 0);
+	if (!upstreams_ok(d, d->policy, &error)) {
+		g_critical("the policy chosen by %s cannot be used:\n%s", d->policy_why, error->message);
+		audit_policy_event(d, "policy-refused", error->message, 0);
+		return -1;
+	}
 	d->policy_loaded_us = g_get_real_time();
 	d->learned = sf_learned_new(d->policy->learned_max);
 	d->flows = sf_flow_table_new(d->policy->flows_max);
-	nres = host_resolvers(resolvers, G_N_ELEMENTS(resolvers));
-	sf_filter_init(&d->filter, &d->opts->layout, d->opts->enable_ipv6, resolvers, nres);
 	d->filter.policy = d->policy;
 	d->filter.learned = d->learned;
 	d->filter.flows = d->flows;
@@ -149,8 +162,10 @@ int daemon_policy_init(Daemon *d)
 	summary = sf_policy_summary(d->policy);
 	g_info("policy: %s, chosen by %s: %s", d->policy_path != NULL ? d->policy_path : "built-in default (deny all egress)",
 	       d->policy_why, summary);
-	if (nres > 0)
-		g_info("policy: %u host resolver(s) from %s are denied unless a rule names them", nres,
+	daemon_upstreams_init(d, daemon_now_ms());
+	if (d->upstreams.n_known > 0)
+		g_info("policy: %u DNS upstream address(es) (the policy's, %s's, systemd-resolved's) "
+		       "are denied unless a rule names them exactly", d->upstreams.n_known,
 		       RESOLVCONF_PATH);
 	audit_policy_event(d, "policy-loaded", NULL, 0);
 	return 0;
@@ -175,6 +190,7 @@ static void flows_resize(Daemon *d, uint32_t max, int64_t now_ms)
 	d->flows = d->filter.flows = t;
 }
 
+/* #syscalls: openat(O_RDONLY) fstat newfstatat statx lseek pread64: the policy file read again (sf_policy_load_file); sysinfo: qsort's memory probe while compiling it */
 bool daemon_policy_reload(Daemon *d, GError **error)
 {
 	g_autoptr(GError) local = NULL;
@@ -190,6 +206,8 @@ bool daemon_policy_reload(Daemon *d, GError **error)
 		return false;
 	}
 	fresh = sf_policy_load_file(d->policy_path, &local);
+	if (fresh != NULL && (!upstreams_ok(d, fresh, &local) || !host_loopback_ok(d, fresh, &local)))
+		g_clear_pointer(&fresh, sf_policy_free);
 	if (fresh == NULL) {
 		d->reloads_refused++;
 		g_warning("policy reload refused, the old policy stays in force:\n%s", local->message);
@@ -205,6 +223,8 @@ bool daemon_policy_reload(Daemon *d, GError **error)
 	if (fresh->flows_max != sf_flow_max(d->flows))
 		flows_resize(d, fresh->flows_max, now);
 	sf_learned_rebind(d->learned, fresh);
+	/* the new policy's upstreams are protected before any flow is decided again */
+	daemon_upstreams_refresh(d, true, now);
 	if (d->resolver != NULL)
 		resolver_policy_changed(d->resolver);
 	if (fresh->reload_flows == SF_RELOAD_FLOWS_CUT)

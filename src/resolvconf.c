@@ -36,12 +36,3 @@ int resolvconf_read(const char *path, SfAddr *out, unsigned max)
 	}
 	return (int)n;
 }
-
-bool resolvconf_is_loopback(const SfAddr *addr)
-{
-	static const uint8_t v6_loopback[16] = { [15] = 1 };
-
-	if (sf_addr_is_ipv4(addr))
-		return addr->b[12] == 127;
-	return memcmp(addr->b, v6_loopback, 16) == 0;
-}

@@ -14,6 +14,3 @@
  * file cannot be read. Unparsable lines are skipped.
  */
 int resolvconf_read(const char *path, SfAddr *out, unsigned max);
-
-/** resolvconf_is_loopback: 127.0.0.0/8 or ::1 (a local stub resolver). */
-bool resolvconf_is_loopback(const SfAddr *addr);

@@ -22,8 +22,11 @@
  * TCP. Each try waits RESOLVER_TRY_MS; after RESOLVER_TRIES (rotating
  * through the upstreams) the guest gets SERVFAIL: a dead upstream costs a
  * bounded wait and never blocks the loop. Upstreams are the policy's, or
- * the host's resolv.conf (re-read when it changes; loopback stubs such as
- * 127.0.0.53 work because this process lives in the host's namespace).
+ * the host's resolv.conf (loopback stubs such as 127.0.0.53 work because
+ * this process lives in the host's namespace), as the daemon's upstream
+ * set says at the moment of sending (src/upstreams.c re-reads the files
+ * and protects every upstream before the resolver may use it); no answer
+ * may point at one of them either (local_nets).
  */
 #include "config.h"
 
@@ -31,18 +34,14 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "audit-log.h"
 #include "daemon.h"
-#include "resolvconf.h"
 #include "resolver.h"
 #include "slirp-filter/audit.h"
 #include "slirp-filter/dns.h"
 #include "slirp-filter/tcp-responder.h"
-
-#define UPSTREAMS_MAX 8
 
 typedef struct {
 	bool used;
@@ -70,14 +69,11 @@ struct Resolver {
 	SfDnsCounters counters;
 	uint64_t unsolicited, servfail_timeouts, pending_full, learn_failed;
 	int fd4, fd6;
-	SfUpstream up[UPSTREAMS_MAX];
-	unsigned n_up;
-	bool up_from_policy;
-	struct stat resolv_st;
-	int64_t resolv_check_ms;
 	Pending pending[RESOLVER_PENDING_MAX];
 	SfTcpResponder *tcp;
-	SfCidr local_nets[2];
+	/* no answer may point here: the slirp networks, then every known upstream */
+	SfCidr local_nets[2 + SF_UPSTREAMS_KNOWN_MAX];
+	unsigned n_local_nets;
 	/* what the last fill appended, for dispatch */
 	int fill_fd4, fill_fd6;
 	unsigned fill_tcp[RESOLVER_PENDING_MAX];
@@ -96,53 +92,22 @@ static void tap_emit(const uint8_t *frame, size_t len, void *user)
 
 static void on_tcp_message(uint32_t conn, const uint8_t *msg, size_t len, void *user);
 
-/* Where the upstreams come from: the policy, else the host's resolv.conf. */
-static void upstreams_load(Resolver *res)
+/* The upstream the resolver asks for try @i (NULL when there is none). */
+static const SfUpstream *upstream_at(const Resolver *res, unsigned i)
 {
-	const SfPolicy *p = res->d->policy;
+	const SfUpstreamSet *set = &res->d->upstreams;
 
-	res->n_up = 0;
-	if (p->upstreams->len > 0) {
-		res->up_from_policy = true;
-		for (guint i = 0; i < p->upstreams->len && res->n_up < UPSTREAMS_MAX; i++)
-			res->up[res->n_up++] = g_array_index(p->upstreams, SfUpstream, i);
-	} else {
-		SfAddr addrs[UPSTREAMS_MAX];
-		int n = resolvconf_read(RESOLVCONF_PATH, addrs, UPSTREAMS_MAX);
-
-		res->up_from_policy = false;
-		for (int i = 0; i < n; i++)
-			res->up[res->n_up++] = (SfUpstream){ .addr = addrs[i], .port = 53 };
-		if (stat(RESOLVCONF_PATH, &res->resolv_st) < 0)
-			memset(&res->resolv_st, 0, sizeof(res->resolv_st));
-	}
-	if (res->n_up == 0)
-		g_warning("DNS: no upstream server (no `upstream` in the policy, none in %s): allowed "
-			  "names get SERVFAIL", RESOLVCONF_PATH);
-	else {
-		char a[48];
-
-		g_info("DNS: %u upstream(s) from %s, first %s port %u", res->n_up,
-		       res->up_from_policy ? "the policy" : RESOLVCONF_PATH,
-		       sf_addr_to_string(&res->up[0].addr, a, sizeof(a)), res->up[0].port);
-	}
+	return set->n_use > 0 ? &set->use[i % set->n_use] : NULL;
 }
 
-/* resolv.conf changed (a laptop changing networks): read it again. */
-static void resolv_check(Resolver *res, int64_t now_ms)
+void resolver_upstreams_changed(Resolver *res)
 {
-	struct stat st;
+	const SfUpstreamSet *set = &res->d->upstreams;
 
-	if (res->up_from_policy || now_ms < res->resolv_check_ms)
-		return;
-	res->resolv_check_ms = now_ms + RESOLVER_RESOLV_CHECK_MS;
-	if (stat(RESOLVCONF_PATH, &st) < 0)
-		return;
-	if (st.st_mtim.tv_sec == res->resolv_st.st_mtim.tv_sec &&
-	    st.st_mtim.tv_nsec == res->resolv_st.st_mtim.tv_nsec && st.st_ino == res->resolv_st.st_ino)
-		return;
-	g_info("DNS: %s changed, reading it again", RESOLVCONF_PATH);
-	upstreams_load(res);
+	/* the host's resolvers are never a public name's answer (DNS rebinding) */
+	res->n_local_nets = 2;
+	for (unsigned i = 0; i < set->n_known && res->n_local_nets < G_N_ELEMENTS(res->local_nets); i++)
+		res->local_nets[res->n_local_nets++] = (SfCidr){ .prefix = set->known[i].addr, .len = 128 };
 }
 
 Resolver *resolver_new(Daemon *d)
@@ -169,7 +134,7 @@ Resolver *resolver_new(Daemon *d)
 	res->local_nets[0].len = (uint8_t)(96 + l->prefix);
 	memcpy(res->local_nets[1].prefix.b, l->prefix6.s6_addr, 16);
 	res->local_nets[1].len = (uint8_t)l->prefix6_len;
-	upstreams_load(res);
+	resolver_upstreams_changed(res);
 	return res;
 }
 
@@ -300,13 +265,17 @@ static socklen_t upstream_sockaddr(const SfUpstream *u, struct sockaddr_storage 
 /* Sends @p's query to its current upstream over UDP; FALSE if it could not be sent. */
 static bool upstream_send(Resolver *res, Pending *p, int64_t now_ms)
 {
-	const SfUpstream *u = &res->up[p->upstream % res->n_up];
+	const SfUpstream *u = upstream_at(res, p->upstream);
 	struct sockaddr_storage ss;
-	socklen_t sl = upstream_sockaddr(u, &ss);
-	int fd = sf_addr_is_ipv4(&u->addr) ? res->fd4 : res->fd6;
+	socklen_t sl;
+	int fd;
 	size_t len;
 
 	p->deadline_ms = now_ms + RESOLVER_TRY_MS;
+	if (u == NULL)
+		return false;
+	sl = upstream_sockaddr(u, &ss);
+	fd = sf_addr_is_ipv4(&u->addr) ? res->fd4 : res->fd6;
 	if (fd < 0 || !sf_dns_upstream_query(&p->q, p->id, res->out, sizeof(res->out), &len))
 		return false;
 	return sendto(fd, res->out, len, 0, (struct sockaddr *)&ss, sl) == (ssize_t)len;
@@ -315,12 +284,15 @@ static bool upstream_send(Resolver *res, Pending *p, int64_t now_ms)
 /* Asks the upstream again over TCP (its UDP answer was truncated). */
 static bool upstream_tcp_start(Resolver *res, Pending *p, int64_t now_ms)
 {
-	const SfUpstream *u = &res->up[p->upstream % res->n_up];
+	const SfUpstream *u = upstream_at(res, p->upstream);
 	struct sockaddr_storage ss;
-	socklen_t sl = upstream_sockaddr(u, &ss);
+	socklen_t sl;
 	size_t len;
 	int fd;
 
+	if (u == NULL)
+		return false;
+	sl = upstream_sockaddr(u, &ss);
 	if (!sf_dns_upstream_query(&p->q, p->id, res->out, sizeof(res->out), &len))
 		return false;
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -360,7 +332,7 @@ static void pending_answer(Resolver *res, Pending *p, const uint8_t *msg, size_t
 	SfDnsAnswerResult r;
 
 	r = sf_dns_answer_process(msg, len, &p->q, p->id, res->d->policy, res->local_nets,
-				  G_N_ELEMENTS(res->local_nets), now_ms, &ans);
+				  res->n_local_nets, now_ms, &ans);
 	if (r == SF_DNS_ANSWER_IGNORE) {
 		res->unsolicited++;
 		sf_dns_counters_answer(&res->counters, r, &ans);
@@ -386,9 +358,11 @@ static Pending *pending_by_id(Resolver *res, uint16_t id)
 
 static bool from_upstream(const Resolver *res, const Pending *p, const struct sockaddr_storage *ss)
 {
-	const SfUpstream *u = &res->up[p->upstream % res->n_up];
+	const SfUpstream *u = upstream_at(res, p->upstream);
 	struct sockaddr_storage want;
 
+	if (u == NULL)
+		return false;
 	upstream_sockaddr(u, &want);
 	if (ss->ss_family != want.ss_family)
 		return false;
@@ -484,7 +458,7 @@ static void timers_run(Resolver *res, int64_t now_ms)
 
 		if (!p->used || now_ms < p->deadline_ms)
 			continue;
-		if (p->tcp_fd >= 0 || ++p->tries >= RESOLVER_TRIES || res->n_up == 0) {
+		if (p->tcp_fd >= 0 || ++p->tries >= RESOLVER_TRIES || res->d->upstreams.n_use == 0) {
 			pending_fail(res, p, now_ms);
 			continue;
 		}
@@ -550,7 +524,7 @@ static void query_slow(Resolver *res, const Client *c, const uint8_t *msg, size_
 	for (unsigned i = 0; i < RESOLVER_PENDING_MAX && p == NULL; i++)
 		if (!res->pending[i].used)
 			p = &res->pending[i];
-	if (p == NULL || res->n_up == 0) {
+	if (p == NULL || res->d->upstreams.n_use == 0) {
 		if (p == NULL)
 			res->pending_full++;
 		if (sf_dns_reply_servfail(&q, res->out, sizeof(res->out), &rlen))
@@ -617,7 +591,6 @@ int resolver_fill(Resolver *res, struct pollfd *fds, int max, int64_t now_ms, in
 {
 	int n = 0, t;
 
-	resolv_check(res, now_ms);
 	timers_run(res, now_ms);
 	res->fill_fd4 = res->fill_fd6 = -1;
 	res->fill_ntcp = 0;
@@ -669,7 +642,6 @@ void resolver_dispatch(Resolver *res, const struct pollfd *fds, int n, int64_t n
 void resolver_policy_changed(Resolver *res)
 {
 	sf_dns_cache_clear(res->cache);
-	upstreams_load(res);
 }
 
 void resolver_counters_add(Resolver *res, void *builder)

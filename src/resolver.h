@@ -15,8 +15,6 @@ typedef struct Resolver Resolver;
 /* Per try; three tries (rotating upstreams) bound the wait at 4.5 s. */
 #define RESOLVER_TRY_MS 1500
 #define RESOLVER_TRIES 3
-/* How often the host's resolv.conf is checked for changes. */
-#define RESOLVER_RESOLV_CHECK_MS 2000
 
 /**
  * resolver_new:
@@ -42,6 +40,14 @@ int resolver_fill(Resolver *res, struct pollfd *fds, int max, int64_t now_ms, in
 
 /** resolver_dispatch: handles the revents of what the last fill appended, and timeouts. */
 void resolver_dispatch(Resolver *res, const struct pollfd *fds, int n, int64_t now_ms);
+
+/**
+ * resolver_upstreams_changed:
+ * The daemon's upstream set changed (src/upstreams.c): the resolver asks
+ * the new upstreams from the next try on, and strips answers pointing at
+ * any known upstream.
+ */
+void resolver_upstreams_changed(Resolver *res);
 
 /** resolver_policy_changed: after a reload (cached answers were filtered by the old policy). */
 void resolver_policy_changed(Resolver *res);

@@ -15,7 +15,11 @@
  * requests in use, signals only to ourselves.
  *
  * The list was found with strace on the integration suite (docs/sandbox.md
- * says how to regenerate it). Deliberately absent, so a compromised helper
+ * says how to regenerate it). Every entry names its caller: a comment
+ * line starting "#syscalls:" in the function that makes the call (or
+ * calls the library that does), passt style; scripts/seccomp-check (a cli
+ * test) fails when a table entry has no such line or a line names a call
+ * the table lacks. Deliberately absent, so a compromised helper
  * cannot use them: execve/execveat, fork, vfork, clone, clone3 (the daemon
  * is single-threaded), ptrace, process_vm_readv/writev, mount, umount2,
  * pivot_root, chroot, setns, unshare, bpf, io_uring_*, kexec_*,
@@ -95,7 +99,6 @@ static const SeccompRule allow_list[] = {
 	{ "openat", 1, { ARG_MASKED(2, O_ACCMODE | O_APPEND | O_TRUNC, O_WRONLY | O_APPEND) } },
 	ANY("fstat"), ANY("newfstatat"), ANY("statx"), ANY("lseek"), ANY("pread64"),
 	ANY("fsync"), ANY("fdatasync"),
-	ANY("inotify_init1"), ANY("inotify_add_watch"), ANY("inotify_rm_watch"),
 	/* audit_log_reopen(): the new file takes over the old descriptor number */
 	ANY("dup3"),
 
@@ -152,6 +155,7 @@ static int add_rules(scmp_filter_ctx ctx)
 	return 0;
 }
 
+/* #syscalls: tgkill kill: abort() and raise() on ourselves (add_self_signal_rules); readlink open: the sanitizer runtimes' reports (SF_SANITIZERS builds only) */
 /* Signals only to this process (abort(), raise()). */
 static int add_self_signal_rules(scmp_filter_ctx ctx)
 {

@@ -10,6 +10,7 @@
 
 #include "daemon.h"
 
+/* #syscalls: clock_gettime gettimeofday: the clock (usually the vDSO); clock_nanosleep nanosleep: GLib's g_usleep in libslirp's and GLib's back-off paths */
 int64_t daemon_now_ms(void)
 {
 	struct timespec ts;
@@ -142,6 +143,7 @@ int daemon_timers_run(Daemon *d, int64_t now_ms)
 	return next < 0 ? -1 : (int)MIN(next, G_MAXINT);
 }
 
+/* #syscalls: socket connect bind listen accept accept4 getsockname getpeername setsockopt getsockopt sendto recvfrom sendmsg recvmsg sendmmsg recvmmsg shutdown close fcntl ioctl(FIONREAD) ioctl(FIONBIO): libslirp's host sockets, one per flow (FIONREAD in sorecvfrom, FIONBIO for non-blocking mode) */
 int daemon_slirp_start(Daemon *d)
 {
 	const CliOptions *o = d->opts;
@@ -178,10 +180,15 @@ int daemon_slirp_start(Daemon *d)
 	cfg.if_mru = o->mtu;
 	/*
 	 * Host loopback is the policy's to open (`allow tcp to host port N`),
-	 * whatever Podman passes: the filter denies the gateway address unless a
-	 * rule names it, so libslirp is always allowed to reach 127.0.0.1.
+	 * whatever Podman passes (--disable-host-loopback). The filter denies
+	 * the gateway address unless a `host` rule opens it; when the policy has
+	 * none, libslirp is told too, so a fault in the decision code cannot
+	 * reach the host's 127.0.0.1 either (audit mode included). libslirp
+	 * cannot change this later: a reload that adds a `host` rule is then
+	 * refused (policy-load.c).
 	 */
-	cfg.disable_host_loopback = false;
+	d->host_loopback = daemon_policy_has_host_rule(d->policy);
+	cfg.disable_host_loopback = !d->host_loopback;
 	cfg.enable_emu = false;
 	cfg.outbound_addr = o->has_outbound_addr ? (struct sockaddr_in *)&o->outbound_addr : NULL;
 	cfg.outbound_addr6 = o->has_outbound_addr6 ? (struct sockaddr_in6 *)&o->outbound_addr6 : NULL;

@@ -20,6 +20,7 @@
 /* Ethernet, IPv6 and a TCP header with the most options: a SYN fits */
 #define SYN_FRAME_MAX (14 + 40 + 60)
 
+/* #syscalls: write writev: frames to the tap */
 static void write_vectors(Daemon *d, struct iovec *iov, int n)
 {
 	ssize_t rc;
@@ -81,6 +82,7 @@ void daemon_tap_send(Daemon *d, const uint8_t *buf, size_t len)
 	daemon_tap_write(d, buf, len);
 }
 
+/* #syscalls: readv: the virtio-net header and the frame in one call */
 int daemon_tap_read(Daemon *d, size_t *len)
 {
 	struct iovec iov[2] = {

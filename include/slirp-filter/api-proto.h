@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "slirp-filter/netconfig.h"
+
 /*
  * Largest request accepted, in bytes. slirp4netns answers "too large
  * message" from 4096 bytes on; Podman's requests are ~150 bytes. 8 KiB keeps
@@ -60,6 +62,16 @@ typedef struct {
 	SfApiCommand command;
 	SfHostfwd fwd; /* add_hostfwd: everything but id; remove_hostfwd: id */
 } SfApiRequest;
+
+/**
+ * sf_hostfwd_guest_check:
+ * Why @guest_addr cannot be a forward's target in @layout, or NULL: it
+ * must be an address the container may hold in the guest network (inside
+ * the IPv4 CIDR, not its network or broadcast address, not the gateway or
+ * DNS address libslirp answers itself). Forwards are IPv4 only; the IPv6
+ * prefix has no forwards to check.
+ */
+const char *sf_hostfwd_guest_check(const SfNetLayout *layout, struct in_addr guest_addr);
 
 /**
  * sf_api_parse_request:

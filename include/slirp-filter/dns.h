@@ -288,9 +288,12 @@ unsigned sf_dns_answer_learn(SfDnsAnswer *ans, const SfDnsQuery *q, SfLearned *l
  * (127/8, ::1), "link-local" (169.254/16, fe80::/10), "private" (10/8,
  * 172.16/12, 192.168/16, 100.64/10, fc00::/7, fec0::/10), "multicast"
  * (224/4, ff00::/8), "unspecified" (0/8, ::, ::/96), "reserved" (240/4 and
- * 255.255.255.255), "slirp-network" (inside one of @local_nets). IPv4-mapped
- * (which SfAddr stores as IPv4), NAT64 (64:ff9b::/96) and 6to4 (2002::/16)
- * addresses are judged by the IPv4 address they carry.
+ * 255.255.255.255), "slirp-network" (inside one of @local_nets wider than
+ * /128), "host-resolver" (a /128 of @local_nets: the DNS upstreams, old and
+ * new), "private" for all of the local-use NAT64 prefix 64:ff9b:1::/48.
+ * IPv4-mapped (which SfAddr stores as IPv4), SIIT (::ffff:0:0:0/96), NAT64
+ * (64:ff9b::/96) and 6to4 (2002::/16) addresses are judged by the IPv4
+ * address they carry, against the upstreams too.
  */
 const char *sf_dns_addr_rebinding_class(const SfAddr *addr, const SfCidr *local_nets,
 					size_t n_local_nets);

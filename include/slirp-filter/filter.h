@@ -10,6 +10,7 @@
 #include "slirp-filter/frame.h"
 #include "slirp-filter/netconfig.h"
 #include "slirp-filter/policy.h"
+#include "slirp-filter/upstreams.h"
 
 typedef enum {
 	SF_VERDICT_PASS = 0, /* hand the frame to slirp_input() */
@@ -74,6 +75,10 @@ typedef struct {
 	/* port forwards per guest port, [0] TCP [1] UDP (saturating counts) */
 	uint8_t forwarded[2][65536];
 	unsigned forwards; /* how many are in place: 0 spares sf_filter_inbound() its parse */
+	/* called before a new flow to a DNS port (53, 853) is decided, so the
+	 * daemon can bring the upstreams up to date first (NULL: none) */
+	void (*dns_port_hook)(void *opaque, int64_t now_ms);
+	void *dns_port_opaque;
 } SfFilter;
 
 /**
@@ -85,6 +90,14 @@ typedef struct {
  */
 void sf_filter_init(SfFilter *f, const SfNetLayout *layout, bool ipv6, const SfAddr *host_resolvers,
 		    unsigned n_host_resolvers);
+
+/**
+ * sf_filter_set_upstreams:
+ * Replaces the upstream part of the protected ranges with @set->known
+ * (every DNS upstream the helper uses or has used), each a single address
+ * that only a rule naming it exactly opens. The fixed ranges stay.
+ */
+void sf_filter_set_upstreams(SfFilter *f, const SfUpstreamSet *set);
 
 /**
  * sf_filter_frame:

@@ -97,6 +97,8 @@ typedef enum {
 typedef struct {
 	SfAddr addr;
 	uint16_t port; /* 53 unless written ADDR#PORT */
+	uint16_t col;  /* where it is written (0 when not from a policy file) */
+	uint32_t line;
 } SfUpstream;
 
 typedef struct SfPolicyIndex SfPolicyIndex;
@@ -256,17 +258,22 @@ typedef struct {
 void sf_learned_foreach(const SfLearned *learned, void (*fn)(const SfLearnedInfo *info, void *data),
 			void *data);
 
+/* Fixed protected ranges, then room for every known DNS upstream (upstreams.h). */
+#define SF_PROTECTED_FIXED_MAX 32
+#define SF_PROTECTED_MAX (SF_PROTECTED_FIXED_MAX + 64)
+
 /**
  * SfProtected:
  * The ranges that are denied unless a rule's target lies inside them
  * (DESIGN.md section 3): host loopback (the gateway), the slirp network's
- * other addresses, link-local, multicast, broadcast, and the host's own
- * resolvers. Built once from the network layout.
+ * other addresses, link-local, multicast, broadcast, built once from the
+ * network layout (the first @n_fixed), then the DNS upstreams, old and new
+ * (replaced whole by sf_filter_set_upstreams()).
  */
 typedef struct {
-	SfCidr cidr[32];
-	const char *what[32]; /* "host loopback", "link-local", ... */
-	unsigned n;
+	SfCidr cidr[SF_PROTECTED_MAX];
+	const char *what[SF_PROTECTED_MAX]; /* "host loopback", "link-local", ... */
+	unsigned n, n_fixed;
 } SfProtected;
 
 /** sf_protected_add: appends a range; FALSE when full. */

@@ -5,7 +5,13 @@
 topo_require_root_and_tools socat ss python3
 topo_setup
 api=$SF_TMP/api.sock
+# under umask 000 the socket is still owner-only (issue 13 item 9)
+old_umask=$(umask)
+umask 000
 topo_start_helper $(podman_args) -a "$api"
+umask "$old_umask"
+[ "$(stat -c %a "$api")" = 600 ] || fail "the API socket is mode $(stat -c %a "$api") under umask 000, not 600"
+pass "the API socket is mode 600 under umask 000"
 call() { printf '%s' "$1" | timeout 5 socat -t 5 - "UNIX-CONNECT:$api"; }
 # call_open: a client that keeps its write side open and waits for the reply
 call_open() { (printf '%s' "$1"; sleep 3) | timeout 5 socat -t 5 - "UNIX-CONNECT:$api"; }
@@ -17,6 +23,13 @@ bg_in "$SF_CONT_NS" "$SF_TMP/cudp.log" socat -u UDP4-RECV:53,bind=10.0.2.100 OPE
 wait_until 5 port_listening "$SF_CONT_NS" t 80 || fail "container TCP server"
 wait_until 5 port_listening "$SF_CONT_NS" u 53 || fail "container UDP server"
 
+# a guest_addr that is not the container's network is refused, with what is wrong
+for g in 127.0.0.1 203.0.113.10 10.0.2.2 10.0.2.3 10.0.2.255; do
+	r=$(call '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"127.0.0.1","host_port":8090,"guest_addr":"'$g'","guest_port":80}}')
+	echo "$r" | grep -q 'arguments.guest_addr is' || fail "add_hostfwd to guest_addr $g not refused: $r"
+done
+[ "$(call '{"execute":"list_hostfwd"}' | jget 'len(d["entries"])')" = 0 ] || fail "a refused forward was recorded"
+pass "add_hostfwd refuses guest_addr outside the guest network, the gateway, DNS and broadcast"
 r=$(call '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"0.0.0.0","host_port":8080,"guest_addr":"","guest_port":80}}')
 id_tcp=$(echo "$r" | jget 'd["return"]["id"]') || fail "add tcp: $r"
 r=$(call_open '{"execute":"add_hostfwd","arguments":{"proto":"udp","host_addr":"127.0.0.1","host_port":5353,"guest_port":53}}')

@@ -493,6 +493,44 @@ static void test_table_bound(void)
 	g_assert_true(sf_hostfwd_table_full(t));
 }
 
+/* add_hostfwd's guest_addr must be the container's network (issue 13 item 9). */
+static void test_guest_check(void)
+{
+	SfNetLayout l;
+	static const struct {
+		const char *addr;
+		bool ok;
+	} cases[] = {
+		{ "10.0.2.100", true }, { "10.0.2.15", true },  { "10.0.2.254", true },
+		{ "10.0.2.4", true },   { "10.0.2.0", false },  { "10.0.2.255", false },
+		{ "10.0.2.2", false },  { "10.0.2.3", false },  { "10.0.3.100", false },
+		{ "127.0.0.1", false }, { "0.0.0.0", false },   { "203.0.113.10", false },
+		{ "255.255.255.255", false },
+	};
+
+	g_assert_true(sf_netconfig_parse_cidr("10.0.2.0/24", &l, NULL));
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct in_addr a;
+
+		g_test_message("%s", cases[i].addr);
+		g_assert_cmpint(inet_pton(AF_INET, cases[i].addr, &a), ==, 1);
+		if (cases[i].ok)
+			g_assert_null(sf_hostfwd_guest_check(&l, a));
+		else
+			g_assert_nonnull(sf_hostfwd_guest_check(&l, a));
+	}
+	/* another --cidr moves the network */
+	{
+		struct in_addr a;
+
+		g_assert_true(sf_netconfig_parse_cidr("192.0.2.0/24", &l, NULL));
+		g_assert_cmpint(inet_pton(AF_INET, "192.0.2.200", &a), ==, 1);
+		g_assert_null(sf_hostfwd_guest_check(&l, a));
+		g_assert_cmpint(inet_pton(AF_INET, "10.0.2.100", &a), ==, 1);
+		g_assert_nonnull(sf_hostfwd_guest_check(&l, a));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -512,5 +550,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/api/table/ids", test_table_ids);
 	g_test_add_func("/api/table/iterate", test_table_iterate);
 	g_test_add_func("/api/table/bound", test_table_bound);
+	g_test_add_func("/api/hostfwd/guest-check", test_guest_check);
 	return g_test_run();
 }

@@ -346,6 +346,12 @@ static void test_rebinding_classes(void)
 		{ "::ffff:127.0.0.1", "loopback" }, { "::ffff:10.0.0.1", "private" },
 		{ "::ffff:169.254.169.254", "link-local" }, { "64:ff9b::a00:1", "private" },
 		{ "2002:c0a8:101::1", "private" }, { "::127.0.0.1", "unspecified" },
+		/* local-use NAT64 (RFC 8215), whole; SIIT ::ffff:0:a.b.c.d by what it carries */
+		{ "64:ff9b:1::a00:1", "private" }, { "64:ff9b:1::c633:6401", "private" },
+		{ "64:ff9b:1:ffff:ffff::1", "private" }, { "::ffff:0:7f00:1", "loopback" },
+		{ "::ffff:0:a00:1", "private" },  { "::ffff:0:a9fe:a9fe", "link-local" },
+		{ "::ffff:0:0:0", "unspecified" }, { "::ffff:0:c633:6401", NULL },
+		{ "64:ff9b:2::1", NULL },        { "64:ff9b::c633:6401", NULL },
 		{ "198.51.100.1", NULL },        { "8.8.8.8", NULL },
 		{ "172.32.0.1", NULL },          { "100.128.0.1", NULL },
 		{ "2001:db8::1", NULL },         { "::ffff:198.51.100.1", NULL },
@@ -410,6 +416,80 @@ static void test_rebinding_stripped(void)
 		g_assert_cmpuint(ldns_pkt_get_rcode(p), ==, LDNS_RCODE_NOERROR);
 		g_assert_cmpuint(ldns_pkt_ancount(p), ==, 0);
 		g_assert_cmpuint(ans.cache_ttl, ==, 0); /* no SOA */
+	}
+}
+
+/* The DNS upstreams' own addresses, in every form, whatever rule covers them (issue 13 item 6). */
+static void test_rebinding_upstreams(void)
+{
+	g_autoptr(SfPolicy) policy =
+		t_policy("allow any to 0.0.0.0/0\nallow any to ::/0\nallow any to *\n"
+			 "allow any to 203.0.113.53\n");
+	SfCidr up[4];
+	static const struct {
+		const char *addr;
+		bool stripped;
+	} cases[] = {
+		{ "203.0.113.53", true },        { "::ffff:203.0.113.53", true },
+		{ "::ffff:0:203.0.113.53", true }, { "64:ff9b::cb00:7135", true },
+		{ "2002:cb00:7135::1", true },   { "2001:db8::53", true },
+		{ "203.0.113.54", false },       { "::ffff:203.0.113.54", false },
+		{ "2001:db8::54", false },
+	};
+
+	init_nets();
+	up[0] = nets[0];
+	up[1] = nets[1];
+	g_assert_true(sf_cidr_parse("203.0.113.53/32", &up[2], NULL));
+	g_assert_true(sf_cidr_parse("2001:db8::53/128", &up[3], NULL));
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		SfAddr a = t_addr(cases[i].addr);
+		bool is6 = strchr(cases[i].addr, ':') != NULL;
+		g_autofree char *rr = g_strdup_printf("web.example.org. 300 IN %s %s",
+						      is6 ? "AAAA" : "A", cases[i].addr);
+		const char *rrs[] = { rr, NULL };
+		uint16_t type = is6 ? LDNS_RR_TYPE_AAAA : LDNS_RR_TYPE_A;
+		g_auto(SfDnsAnswer) ans = { 0 };
+		SfDnsQuery q;
+		TMsg m;
+
+		g_test_message("%s", cases[i].addr);
+		g_assert_cmpstr(sf_dns_addr_rebinding_class(&a, up, G_N_ELEMENTS(up)), ==,
+				cases[i].stripped ? "host-resolver" : NULL);
+		t_forward(policy, "web.example.org", type, 0x0101, 0, false, &q);
+		t_answer(&m, 0x4000, "web.example.org", type, 0, rrs);
+		g_assert_cmpint(sf_dns_answer_process(m.b, m.len, &q, 0x4000, policy, up,
+						      G_N_ELEMENTS(up), 1000, &ans),
+				==, SF_DNS_ANSWER_REPLY);
+		g_assert_cmpuint(ans.n_stripped, ==, cases[i].stripped ? 1 : 0);
+		g_assert_cmpuint(ans.n_learn, ==, cases[i].stripped ? 0 : 1);
+		if (cases[i].stripped)
+			g_assert_cmpstr(ans.stripped[0].what, ==, "host-resolver");
+	}
+}
+
+/* `allow any to ::/0` keeps none of the IPv6 forms of a rebinding address (issue 13 item 6). */
+static void test_rebinding_v6_forms(void)
+{
+	g_autoptr(SfPolicy) policy =
+		t_policy("allow any to 0.0.0.0/0\nallow any to ::/0\nallow any to *\n");
+	const char *forms[] = { "64:ff9b:1::1", "64:ff9b:1::c633:6401", "::ffff:0:7f00:1",
+				"::ffff:0:a00:1", "64:ff9b::a00:1", "2002:a00:1::1",
+				"::ffff:10.0.0.1" };
+
+	init_nets();
+	for (size_t i = 0; i < G_N_ELEMENTS(forms); i++) {
+		g_autofree char *rr = g_strdup_printf("web.example.org. 300 IN AAAA %s", forms[i]);
+		const char *rrs[] = { rr, "web.example.org. 300 IN AAAA 2001:db8::7", NULL };
+		g_auto(SfDnsAnswer) ans = { 0 };
+		SfDnsQuery q;
+
+		g_test_message("%s", forms[i]);
+		g_assert_cmpint(run(policy, "web.example.org", LDNS_RR_TYPE_AAAA, 0, rrs, &q, &ans),
+				==, SF_DNS_ANSWER_REPLY);
+		g_assert_cmpuint(ans.n_stripped, ==, 1);
+		g_assert_false(learned(&ans, forms[i]));
+		g_assert_true(learned(&ans, "2001:db8::7"));
 	}
 }
 
@@ -720,6 +800,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/dns/answer/rebinding-classes", test_rebinding_classes);
 	g_test_add_func("/dns/answer/rebinding-stripped", test_rebinding_stripped);
 	g_test_add_func("/dns/answer/rebinding-explicit-allow", test_rebinding_explicit_allow);
+	g_test_add_func("/dns/answer/rebinding-upstreams", test_rebinding_upstreams);
+	g_test_add_func("/dns/answer/rebinding-v6-forms", test_rebinding_v6_forms);
 	g_test_add_func("/dns/answer/audit-mode", test_audit_mode);
 	g_test_add_func("/dns/answer/https-hints", test_https_hints);
 	g_test_add_func("/dns/answer/ttl-clamp-and-cap", test_ttl_clamp_and_cap);

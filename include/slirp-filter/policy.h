@@ -23,8 +23,8 @@ typedef enum {
 /* Bounds that keep a hostile or mistaken file from exhausting memory. */
 #define SF_POLICY_FILE_MAX (64u * 1024 * 1024)
 #define SF_POLICY_RULES_MAX 1000000u
-/* Every error is reported, up to this many (then "... and N more"). */
-#define SF_POLICY_ERRORS_MAX 100u
+/* Errors reported before the parser stops reading (and says so). */
+#define SF_POLICY_ERRORS_MAX 10u
 
 /* Protocol bits of a rule; `any` is all three. */
 enum {

@@ -692,6 +692,36 @@ static void test_learn_into_table(void)
 	g_assert_cmpuint(ldns_pkt_ancount(p), ==, 1);
 }
 
+/*
+ * Issue 13 item 1 (learned addresses keep their family): an AAAA record for
+ * a public ::ffff:a.b.c.d would be learned as the IPv4 address a.b.c.d (one
+ * key space) and open it to IPv4 flows. It is stripped and learns nothing.
+ */
+static void test_aaaa_mapped(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy(POLICY);
+	g_autoptr(SfLearned) table = sf_learned_new(16);
+	const char *rrs[] = { "web.example. 300 IN AAAA ::ffff:198.51.100.7",
+			      "web.example. 300 IN AAAA 2001:db8::7", NULL };
+	g_auto(SfDnsAnswer) ans = { 0 };
+	g_autoptr(ldns_pkt) p = NULL;
+	const char *names[4];
+	int64_t exp[4];
+	SfDnsQuery q;
+	SfAddr v4 = t_addr("198.51.100.7");
+
+	g_assert_cmpint(run(policy, "web.example", LDNS_RR_TYPE_AAAA, 0, rrs, &q, &ans), ==,
+			SF_DNS_ANSWER_REPLY);
+	g_assert_cmpuint(ans.n_stripped, ==, 1);
+	g_assert_cmpstr(ans.stripped[0].what, ==, "ipv4-mapped");
+	g_assert_cmpuint(ans.n_learn, ==, 1);
+	sf_dns_answer_learn(&ans, &q, table, 1000);
+	g_assert_cmpuint(sf_learned_lookup(table, &v4, 1000, names, exp, 4), ==, 0);
+	p = reply_pkt(&ans);
+	g_assert_false(t_has_addr(p, "::ffff:198.51.100.7"));
+	g_assert_true(t_has_addr(p, "2001:db8::7"));
+}
+
 static void test_counters(void)
 {
 	g_autoptr(SfPolicy) policy = t_policy(POLICY);
@@ -718,6 +748,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/dns/answer/cname-outside-policy-followed", test_cname_outside_policy_followed);
 	g_test_add_func("/dns/answer/cname-loop-and-length", test_cname_loop_and_length);
 	g_test_add_func("/dns/answer/rebinding-classes", test_rebinding_classes);
+	g_test_add_func("/dns/answer/aaaa-mapped", test_aaaa_mapped);
 	g_test_add_func("/dns/answer/rebinding-stripped", test_rebinding_stripped);
 	g_test_add_func("/dns/answer/rebinding-explicit-allow", test_rebinding_explicit_allow);
 	g_test_add_func("/dns/answer/audit-mode", test_audit_mode);

@@ -171,6 +171,7 @@ void sf_audit_flow(SfAuditLine *line, int64_t realtime_us, const SfPolicy *polic
 	char src[48], dst[48], rule[512];
 	const SfDecision *d = &ev->decision;
 	bool has_ports = key_->proto == IPPROTO_TCP || key_->proto == IPPROTO_UDP;
+	int family = sf_flow_key_family(key_);
 
 	if (verdict == NULL)
 		verdict = ev->table_full ? "deny" : ev->audit_only ? "audit-deny" : d->allow ? "allow" : "deny";
@@ -183,10 +184,11 @@ void sf_audit_flow(SfAuditLine *line, int64_t realtime_us, const SfPolicy *polic
 	if (d->rule >= 0)
 		sf_audit_str(line, "rule", sf_audit_rule_ref(policy, d->rule, rule, sizeof(rule)));
 	sf_audit_str(line, "proto", sf_audit_proto_name(key_->proto));
-	sf_audit_str(line, "src", sf_addr_to_string(&key_->src, src, sizeof(src)));
+	/* in the family the container used: an IPv6 flow to ::ffff:a.b.c.d is not IPv4 */
+	sf_audit_str(line, "src", sf_addr_to_string_af(family, &key_->src, src, sizeof(src)));
 	if (has_ports)
 		sf_audit_int(line, "sport", key_->sport);
-	sf_audit_str(line, "dst", sf_addr_to_string(&key_->dst, dst, sizeof(dst)));
+	sf_audit_str(line, "dst", sf_addr_to_string_af(family, &key_->dst, dst, sizeof(dst)));
 	if (has_ports)
 		sf_audit_int(line, "dport", key_->dport);
 	sf_audit_str(line, "name", d->name);

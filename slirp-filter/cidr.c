@@ -3,8 +3,12 @@
  * CIDR prefixes and a path-compressed binary trie.
  *
  * Theory of operation: IPv4 and IPv6 share one 128-bit key space (IPv4 is
- * IPv4-mapped), so one structure answers both families and an IPv4 rule can
- * never match an IPv6 address by accident. Each node holds a full prefix
+ * IPv4-mapped, ::ffff:a.b.c.d/96+n), so one structure serves both families.
+ * It does not keep them apart: every IPv6 prefix from ::/0 to ::/80
+ * contains all of IPv4. Callers that must not mix them (the policy) keep
+ * one trie per family; sf_cidr_parse() refuses IPv6 prefixes whose address
+ * lies inside ::ffff:0:0/96, so a parsed prefix's form tells its family
+ * (sf_cidr_is_ipv4()). Each node holds a full prefix
  * and its length; a node's children differ in the bit just after it. Insert
  * splits an edge where the new prefix diverges (adding at most one branch
  * node), so n prefixes need at most 2n-1 nodes. Nodes live in one array
@@ -131,11 +135,6 @@ bool sf_cidr_parse(const char *text, SfCidr *cidr, GError **error)
 		v4 = false;
 		maxlen = 128;
 		memcpy(cidr->prefix.b, raw, 16);
-		if (sf_addr_is_ipv4(&cidr->prefix)) {
-			g_set_error(error, SF_CIDR_ERROR, SF_CIDR_ERROR_INVALID,
-				    "\"%s\": write IPv4-mapped addresses as plain IPv4", text);
-			return false;
-		}
 	} else {
 		g_set_error(error, SF_CIDR_ERROR, SF_CIDR_ERROR_INVALID,
 			    "\"%s\" is not an IPv4 or IPv6 address", addr_text);
@@ -168,6 +167,19 @@ bool sf_cidr_parse(const char *text, SfCidr *cidr, GError **error)
 				    sf_cidr_to_string(&net, want, sizeof(want)));
 			return false;
 		}
+	}
+	if (!v4 && sf_addr_is_ipv4(&cidr->prefix)) {
+		/* IPv4 lives in ::ffff:0:0/96 of this key space: an IPv6 prefix there would be
+		 * taken for IPv4, and IPv6 packets to that range are always refused anyway
+		 * (a shorter prefix with these bits has host bits set: reported above) */
+		char v4text[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, cidr->prefix.b + 12, v4text, sizeof(v4text));
+		g_set_error(error, SF_CIDR_ERROR, SF_CIDR_ERROR_MAPPED,
+			    "\"%s\" is IPv4-mapped (::ffff:0:0/96), which no IPv6 rule can open: "
+			    "IPv6 packets to it are always refused; for the IPv4 address write %s/%u",
+			    text, v4text, len - 96);
+		return false;
 	}
 	return true;
 }

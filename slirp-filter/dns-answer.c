@@ -590,8 +590,15 @@ SfDnsAnswerResult sf_dns_answer_process(const uint8_t *msg, size_t len, const Sf
 			break;
 		case LDNS_RR_TYPE_A:
 		case LDNS_RR_TYPE_AAAA:
-			if (rr_addr(rr, &addr) &&
-			    take_address(ans, &addr, MIN(ldns_rr_ttl(rr), ttl_cap), policy, local_nets,
+			if (!rr_addr(rr, &addr))
+				break;
+			if (type == LDNS_RR_TYPE_AAAA && sf_addr_is_ipv4(&addr)) {
+				/* ::ffff:a.b.c.d would be learned as the IPv4 address a.b.c.d
+				 * (one key space): the families stay apart, so it is never kept */
+				note_stripped(ans, &addr, "ipv4-mapped");
+				break;
+			}
+			if (take_address(ans, &addr, MIN(ldns_rr_ttl(rr), ttl_cap), policy, local_nets,
 					 n_local_nets))
 				keep = ldns_rr_clone(rr);
 			break;

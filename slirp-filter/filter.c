@@ -111,6 +111,11 @@ void sf_filter_init(SfFilter *f, const SfNetLayout *layout, bool ipv6, const SfA
 	protect(f, "fe80::/10", "link-local");
 	protect(f, "224.0.0.0/4", "multicast");
 	protect(f, "ff00::/8", "multicast");
+	/* an IPv6 packet to ::ffff:a.b.c.d: the host's dual-stack sockets would carry it over
+	 * IPv4, past the IPv4 rules. IPv6 rules never lie inside this range (the parser
+	 * refuses them), so nothing opens it */
+	c = (SfCidr){ .prefix = { { [10] = 0xff, [11] = 0xff } }, .len = 96 };
+	sf_protected_add_ipv6(&f->prot, &c, "IPv4-mapped");
 	protect(f, "255.255.255.255/32", "broadcast");
 	/* the network's directed broadcast: network | ~netmask */
 	{
@@ -186,14 +191,15 @@ static bool source_ok(const SfFilter *f, const SfPacket *pkt)
 	       !addr_eq(&pkt->src, &f->net6.prefix);
 }
 
-static bool is_gateway(const SfFilter *f, const SfAddr *a)
+/* The gateway of @family: an IPv6 packet to ::ffff:10.0.2.2 is not for the gateway. */
+static bool is_gateway(const SfFilter *f, int family, const SfAddr *a)
 {
-	return addr_eq(a, &f->gateway4) || (f->ipv6 && addr_eq(a, &f->gateway6));
+	return family == AF_INET ? addr_eq(a, &f->gateway4) : f->ipv6 && addr_eq(a, &f->gateway6);
 }
 
-static bool is_dns(const SfFilter *f, const SfAddr *a)
+static bool is_dns(const SfFilter *f, int family, const SfAddr *a)
 {
-	return addr_eq(a, &f->dns4) || (f->ipv6 && addr_eq(a, &f->dns6));
+	return family == AF_INET ? addr_eq(a, &f->dns4) : f->ipv6 && addr_eq(a, &f->dns6);
 }
 
 /* Neighbour discovery may come from ::, a link-local address, or the container's own. */
@@ -235,7 +241,7 @@ static bool infrastructure(SfFilter *f, const SfPacket *pkt, SfVerdict *v)
 		*v = SF_VERDICT_DROP;
 		return true;
 	}
-	if (is_dns(f, &pkt->dst) && pkt->dport == 53 &&
+	if (is_dns(f, pkt->family, &pkt->dst) && pkt->dport == 53 &&
 	    (pkt->proto == IPPROTO_UDP || pkt->proto == IPPROTO_TCP)) {
 		*v = f->dns_in_process ? SF_VERDICT_DNS : SF_VERDICT_PASS;
 		return true;
@@ -246,7 +252,8 @@ static bool infrastructure(SfFilter *f, const SfPacket *pkt, SfVerdict *v)
 		*v = SF_VERDICT_DROP;
 		return true;
 	}
-	if ((pkt->proto == IPPROTO_ICMP || pkt->proto == IPPROTO_ICMPV6) && is_gateway(f, &pkt->dst)) {
+	if ((pkt->proto == IPPROTO_ICMP || pkt->proto == IPPROTO_ICMPV6) &&
+	    is_gateway(f, pkt->family, &pkt->dst)) {
 		*v = SF_VERDICT_PASS; /* libslirp answers echo to the gateway itself */
 		return true;
 	}
@@ -268,10 +275,11 @@ static uint8_t policy_proto(uint8_t ipproto)
 void sf_filter_decide_flow(const SfFilter *f, const SfFlowKey *key, int64_t now_ms, SfDecision *out)
 {
 	uint8_t proto = policy_proto(key->proto);
+	int family = sf_flow_key_family(key);
 
-	sf_policy_decide(f->policy, &f->prot, f->learned, proto, &key->dst,
-			 proto == SF_PROTO_ICMP ? 0 : key->dport, is_gateway(f, &key->dst), now_ms,
-			 out);
+	sf_policy_decide_af(f->policy, &f->prot, f->learned, family, proto, &key->dst,
+			    proto == SF_PROTO_ICMP ? 0 : key->dport, is_gateway(f, family, &key->dst),
+			    now_ms, out);
 }
 
 /* Keeps what cutting a TCP flow needs, and its state, up to date. */

@@ -51,6 +51,14 @@ const char *sf_addr_to_string(const SfAddr *addr, char *buf, size_t size)
 	return buf;
 }
 
+const char *sf_addr_to_string_af(int family, const SfAddr *addr, char *buf, size_t size)
+{
+	if (family != AF_INET6)
+		return sf_addr_to_string(addr, buf, size);
+	inet_ntop(AF_INET6, addr->b, buf, (socklen_t)size);
+	return buf;
+}
+
 const char *sf_frame_result_name(SfFrameResult result)
 {
 	static const char *const names[SF_FRAME_N_RESULTS] = {

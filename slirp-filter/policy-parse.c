@@ -9,8 +9,14 @@
  * handler; handlers validate their words, write settings into the policy
  * and append rules, and report problems through add_error() with the
  * column of the offending word. Nothing stops at the first error: the
- * parser reports every one (up to SF_POLICY_ERRORS_MAX) so a user fixes a
- * file in one round. A line with an error adds nothing to the policy.
+ * parser reports up to SF_POLICY_ERRORS_MAX so a user fixes a file in few
+ * rounds. A line with an error adds nothing to the policy. Messages quote
+ * little of the file, because --check-policy may be run (by root) on a
+ * file its user should not read (a symlink to /etc/shadow): a word is
+ * quoted only up to SHOWN_MAX bytes with control and non-UTF-8 bytes
+ * escaped, an unknown keyword only when it reads like one, and reading
+ * stops at the first line that is clearly not policy text (a NUL byte,
+ * invalid UTF-8) or after SF_POLICY_ERRORS_MAX errors, saying so.
  *
  * Rules are checked against the earlier ones as they arrive. Port lists
  * are sorted and merged, then interned: equal lists become one list in the
@@ -56,7 +62,8 @@
 #define LEARNED_MIN 16u
 #define LEARNED_LIMIT (16u * 1024 * 1024)
 #define SCAN_MAX 4096u            /* rules per target examined for coverage */
-#define SHOWN_MAX 64u             /* bytes of a word quoted in a message */
+#define SHOWN_MAX 32u             /* bytes of a word quoted in a message */
+#define SHOWN_BUF (SHOWN_MAX * 4 + 4) /* each byte may become "\xNN"; then "..." */
 
 typedef struct {
 	const char *s;
@@ -125,6 +132,7 @@ typedef struct {
 	SfPolicy *policy;
 	GPtrArray *errors;        /* formatted lines, at most SF_POLICY_ERRORS_MAX */
 	unsigned n_errors;        /* all of them */
+	bool stopped;             /* not policy text, or too many errors: read no further */
 	uint32_t line;
 	uint32_t first_rule_line; /* 0: no rule yet */
 	bool too_new;             /* `version` above ours: unknown keywords are expected */
@@ -209,6 +217,8 @@ static void G_GNUC_PRINTF(4, 0) add_error_va(Parser *p, uint32_t line, uint32_t 
 		return;
 	msg = g_strdup_vprintf(fmt, ap);
 	g_ptr_array_add(p->errors, g_strdup_printf("%s:%u:%u: %s", p->filename, line, col, msg));
+	if (p->n_errors == SF_POLICY_ERRORS_MAX)
+		p->stopped = true; /* sf_policy_parse() says where it stopped */
 }
 
 static void G_GNUC_PRINTF(3, 4) add_error(Parser *p, uint32_t col, const char *fmt, ...)
@@ -231,28 +241,41 @@ static void G_GNUC_PRINTF(4, 5) add_error_at(Parser *p, uint32_t line, uint32_t 
 }
 
 /*
- * A word made safe to quote: at most SHOWN_MAX bytes (cut on a character
- * boundary), control bytes as '?', non-ASCII kept only when it is UTF-8.
+ * A word made safe to quote: at most SHOWN_MAX bytes of it (cut on a
+ * character boundary), control bytes, '\\' and bytes that are not UTF-8 as
+ * "\xNN", then "..." when cut. @buf holds SHOWN_BUF bytes.
  */
-static const char *shown(const char *s, size_t len, char buf[SHOWN_MAX + 4])
+static const char *shown(const char *s, size_t len, char buf[SHOWN_BUF])
 {
-	size_t n = MIN(len, SHOWN_MAX);
+	size_t n = MIN(len, SHOWN_MAX), o = 0;
+	bool utf8;
 
 	while (n > 0 && n < len && ((unsigned char)s[n] & 0xc0) == 0x80)
 		n--;
+	utf8 = g_utf8_validate(s, (gssize)n, NULL);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		buf[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+		if (c < 0x20 || c == 0x7f || c == '\\' || (c >= 0x80 && !utf8))
+			o += (size_t)g_snprintf(buf + o, SHOWN_BUF - o, "\\x%02x", c);
+		else
+			buf[o++] = (char)c;
 	}
-	buf[n] = '\0';
-	if (!g_utf8_validate(buf, (gssize)n, NULL))
-		for (size_t i = 0; i < n; i++)
-			if ((unsigned char)buf[i] >= 0x80)
-				buf[i] = '?';
+	buf[o] = '\0';
 	if (len > n)
-		memcpy(buf + n, "...", 4);
+		memcpy(buf + o, "...", 4);
 	return buf;
+}
+
+/* TRUE when @w could be a misspelt keyword: worth quoting back (letters, digits, '-', '_'). */
+static bool keyword_like(const Word *w)
+{
+	if (w->len == 0 || w->len > 16)
+		return false;
+	for (uint32_t i = 0; i < w->len; i++)
+		if (!g_ascii_isalnum(w->s[i]) && w->s[i] != '-' && w->s[i] != '_')
+			return false;
+	return true;
 }
 
 /* ---- words ---- */
@@ -335,11 +358,18 @@ static char *choice_list(const char *const *choices)
 static int choose(Parser *p, const Word *w, const char *what, const char *const *choices)
 {
 	const char *hint;
-	char buf[SHOWN_MAX + 4];
+	char buf[SHOWN_BUF];
 
 	for (int i = 0; choices[i] != NULL; i++)
 		if (word_is(w, choices[i]))
 			return i;
+	if (!keyword_like(w)) {
+		/* not even a word of the language (a line of some other file?): not quoted */
+		g_autofree char *list = choice_list(choices);
+
+		add_error(p, w->col, "not a %s (expected %s)", what, list);
+		return -1;
+	}
 	hint = closest(w, choices);
 	if (hint != NULL) {
 		add_error(p, w->col, "unknown %s '%s' (did you mean '%s'?)", what,
@@ -356,7 +386,7 @@ static int choose(Parser *p, const Word *w, const char *what, const char *const 
 /* TRUE when word @i exists; otherwise reports "missing WHAT after 'previous word'". */
 static bool need(Parser *p, const Word *w, unsigned n, unsigned i, const char *what)
 {
-	char buf[SHOWN_MAX + 4];
+	char buf[SHOWN_BUF];
 
 	if (i < n)
 		return true;
@@ -368,7 +398,7 @@ static bool need(Parser *p, const Word *w, unsigned n, unsigned i, const char *w
 /* TRUE when nothing follows word @i - 1; otherwise reports the first extra word. */
 static bool expect_end(Parser *p, const Word *w, unsigned n, unsigned i)
 {
-	char buf[SHOWN_MAX + 4];
+	char buf[SHOWN_BUF];
 
 	if (i >= n)
 		return true;
@@ -415,7 +445,7 @@ static bool claim(Parser *p, int which, uint32_t col)
 static bool setting_uint(Parser *p, const Word *w, int which, uint64_t lo, uint64_t hi,
 			 uint32_t *out)
 {
-	char buf[SHOWN_MAX + 4];
+	char buf[SHOWN_BUF];
 	uint64_t v;
 
 	if (!parse_number(w->s, w->len, &v)) {
@@ -451,7 +481,7 @@ static void parse_mode(Parser *p, const Word *w, unsigned n)
 static void parse_version(Parser *p, const Word *w, unsigned n)
 {
 	uint64_t v;
-	char buf[SHOWN_MAX + 4];
+	char buf[SHOWN_BUF];
 
 	if (p->first_rule_line != 0) {
 		add_error(p, w[0].col, "'version' must come before the first rule (line %u)",
@@ -477,7 +507,7 @@ static void parse_version(Parser *p, const Word *w, unsigned n)
 /* A port number 1..65535 in @s (a part of the word at column @col). */
 static bool parse_port(Parser *p, const char *s, size_t len, uint32_t col, uint16_t *out)
 {
-	char buf[SHOWN_MAX + 4];
+	char buf[SHOWN_BUF];
 	uint64_t v;
 
 	if (!parse_number(s, len, &v)) {
@@ -498,7 +528,7 @@ static bool parse_port(Parser *p, const char *s, size_t len, uint32_t col, uint1
 
 static void parse_upstream(Parser *p, const Word *w, unsigned n)
 {
-	char buf[SHOWN_MAX + 4];
+	char buf[SHOWN_BUF];
 
 	if (!need(p, w, n, 1, "an address"))
 		return;
@@ -555,7 +585,7 @@ static void parse_upstream(Parser *p, const Word *w, unsigned n)
 static void parse_qtypes(Parser *p, const Word *w)
 {
 	g_autofree uint8_t *map = g_malloc0(65536 / 8);
-	char buf[SHOWN_MAX + 4];
+	char buf[SHOWN_BUF];
 	bool ok = true;
 	size_t start = 0;
 
@@ -727,7 +757,7 @@ static void normalize_ports(SfVec *ranges)
 /* Parses "80,443,8000-8080" into p->scratch (normalized). Reports every bad element. */
 static bool parse_port_list(Parser *p, const Word *w)
 {
-	char buf[SHOWN_MAX + 4];
+	char buf[SHOWN_BUF];
 	uint32_t start = 0;
 	bool ok = true;
 
@@ -794,7 +824,7 @@ static bool looks_like_address(const Word *w)
 
 static bool parse_target(Parser *p, const Word *w, SfRule *r)
 {
-	char buf[SHOWN_MAX + 4];
+	char buf[SHOWN_BUF];
 	const char *s = w->s, *msg;
 	size_t len = w->len;
 
@@ -1129,7 +1159,7 @@ static bool add_rule(Parser *p, SfRule *r)
 /* allow|deny PROTO to TARGET [port LIST] */
 static void parse_rule(Parser *p, const Word *w, unsigned n)
 {
-	char buf[SHOWN_MAX + 4];
+	char buf[SHOWN_BUF];
 	SfRule r = { 0 };
 	unsigned i;
 	int proto;
@@ -1348,18 +1378,22 @@ SfPolicy *sf_policy_parse(const char *text, size_t len, const char *filename, GE
 
 	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
 		pos += 3; /* a UTF-8 byte order mark */
-	while (pos < end && !p->too_many_rules) {
+	while (pos < end && !p->too_many_rules && !p->stopped) {
 		const char *nl = memchr(pos, '\n', (size_t)(end - pos));
 		size_t ll = (size_t)((nl ? nl : end) - pos);
-		const char *nul;
+		const char *nul, *bad = NULL;
 
 		p->line++;
 		if (ll > 0 && pos[ll - 1] == '\r')
 			ll--;
 		nul = memchr(pos, '\0', ll);
-		if (nul != NULL)
-			add_error(p, (uint32_t)(nul - pos) + 1, "NUL byte in the file");
-		else if (ll > LINE_LIMIT)
+		if (nul != NULL || !g_utf8_validate(pos, (gssize)ll, &bad)) {
+			/* binary, or not UTF-8: not a policy file; say no more of it */
+			add_error(p, (uint32_t)((nul != NULL ? nul : bad) - pos) + 1,
+				  "%s: this is not a policy file (not text); stopped reading here",
+				  nul != NULL ? "NUL byte" : "not UTF-8");
+			p->stopped = true;
+		} else if (ll > LINE_LIMIT)
 			add_error(p, LINE_LIMIT + 1, "line longer than %u bytes", LINE_LIMIT);
 		else
 			parse_line(p, pos, ll);
@@ -1389,12 +1423,9 @@ SfPolicy *sf_policy_parse(const char *text, size_t len, const char *filename, GE
 				g_string_append_c(msg, '\n');
 			g_string_append(msg, g_ptr_array_index(errors, i));
 		}
-		if (p->n_errors > SF_POLICY_ERRORS_MAX) {
-			unsigned more = p->n_errors - SF_POLICY_ERRORS_MAX;
-
-			g_string_append_printf(msg, "\n... and %u more error%s", more,
-					       more == 1 ? "" : "s");
-		}
+		if (p->n_errors >= SF_POLICY_ERRORS_MAX && pos < end)
+			g_string_append_printf(msg, "\n%s:%u: stopped after %u errors; is this a "
+					       "policy file?", filename, p->line, SF_POLICY_ERRORS_MAX);
 		g_set_error_literal(error, SF_POLICY_ERROR, SF_POLICY_ERROR_SYNTAX, msg->str);
 		g_string_free(msg, TRUE);
 		parser_clear(p);

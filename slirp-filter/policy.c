@@ -5,8 +5,13 @@
  *
  * Theory of operation: a policy is compiled once (at load or reload) into
  * an index and never changes afterwards; the daemon swaps whole policies.
- * CIDR rules go into one prefix trie (IPv4 is IPv4-mapped, so an IPv4 rule
- * can never match IPv6). Several rules may share a target, so the index
+ * CIDR rules go into one prefix trie per address family, and a decision
+ * walks only the trie of the flow's family: IPv4 prefixes are stored
+ * IPv4-mapped (::ffff:a.b.c.d/96+n), so in one shared trie every IPv6
+ * prefix from ::/0 to ::/80 would cover all of IPv4, and `allow tcp to
+ * ::/0 port 80` would open every IPv4 address. Apart, no IPv6 rule (allow
+ * or deny) ever meets an IPv4 flow, nor an IPv4 rule an IPv6 flow, even
+ * one to ::ffff:a.b.c.d. Several rules may share a target, so the index
  * maps each distinct prefix (and each distinct name) to a rule list: most
  * targets have a single rule, and then the value is that rule's index;
  * otherwise it is LIST_BIT plus a group, and groups list rule indices in
@@ -27,6 +32,7 @@
  * after compilation.
  */
 #include <string.h>
+#include <sys/socket.h>
 
 #include "arena.h"
 #include "slirp-filter/policy.h"
@@ -38,8 +44,12 @@ typedef struct {
 	uint32_t first, count; /* into refs */
 } RuleList;
 
+/* The trie of a family: [0] IPv4, [1] IPv6. */
+#define TRIE_V4 0
+#define TRIE_V6 1
+
 struct SfPolicyIndex {
-	SfCidrTrie *trie;     /* prefix -> rule index, or LIST_BIT | group */
+	SfCidrTrie *trie[2];  /* per family: prefix -> rule index, or LIST_BIT | group */
 	RuleList *groups;     /* targets of several rules */
 	uint32_t *refs;       /* rule indices of the groups, each in file order */
 	uint32_t *name_slots; /* 0: empty; else a hash tag and a value (slot_pack) */
@@ -68,7 +78,8 @@ static void index_free(SfPolicyIndex *ix)
 {
 	if (ix == NULL)
 		return;
-	sf_cidr_trie_free(ix->trie);
+	sf_cidr_trie_free(ix->trie[TRIE_V4]);
+	sf_cidr_trie_free(ix->trie[TRIE_V6]);
 	g_free(ix->groups);
 	g_free(ix->refs);
 	g_free(ix->name_slots);
@@ -197,7 +208,7 @@ bool sf_policy_compile(SfPolicy *policy, GError **error)
 	const guint n = policy->rules->len;
 	const SfRule *rules = (const SfRule *)(const void *)policy->rules->data;
 	SfVec group_of, first_rule, count, map;
-	uint32_t ngroups = 0, nlists = 0, nrefs = 0, n_cidr = 0, n_names = 0, slots = 4;
+	uint32_t ngroups = 0, nlists = 0, nrefs = 0, n_cidr[2] = { 0, 0 }, n_names = 0, slots = 4;
 	uint32_t all_group, host_group;
 	SfPolicyIndex *ix;
 
@@ -210,14 +221,17 @@ bool sf_policy_compile(SfPolicy *policy, GError **error)
 		return false;
 	}
 	for (uint32_t i = 0; i < n; i++) {
-		n_cidr += rules[i].kind == SF_TARGET_CIDR;
+		if (rules[i].kind == SF_TARGET_CIDR)
+			n_cidr[sf_cidr_is_ipv4(&rules[i].cidr) ? TRIE_V4 : TRIE_V6]++;
 		n_names += rules[i].kind == SF_TARGET_NAME || rules[i].kind == SF_TARGET_SUFFIX;
 	}
 	while (slots < (uint64_t)n_names * 4 / 3 + 1)
 		slots *= 2;
 	ix = g_new0(SfPolicyIndex, 1);
-	ix->trie = sf_cidr_trie_new();
-	sf_cidr_trie_reserve(ix->trie, n_cidr);
+	for (int f = TRIE_V4; f <= TRIE_V6; f++) {
+		ix->trie[f] = sf_cidr_trie_new();
+		sf_cidr_trie_reserve(ix->trie[f], n_cidr[f]);
+	}
 	ix->name_slots = g_new0(uint32_t, slots);
 	ix->name_mask = slots - 1;
 
@@ -236,7 +250,10 @@ bool sf_policy_compile(SfPolicy *policy, GError **error)
 
 		switch ((SfTargetKind)r->kind) {
 		case SF_TARGET_CIDR:
-			if (!sf_cidr_trie_insert(ix->trie, &r->cidr, ngroups, &g))
+			/* the parser refuses IPv6 prefixes inside ::ffff:0:0/96, so the form
+			 * of a rule's prefix is its family */
+			if (!sf_cidr_trie_insert(ix->trie[sf_cidr_is_ipv4(&r->cidr) ? TRIE_V4 : TRIE_V6],
+						 &r->cidr, ngroups, &g))
 				break;
 			ngroups++;
 			sf_vec_append(&first_rule, &i, 1);
@@ -266,7 +283,8 @@ bool sf_policy_compile(SfPolicy *policy, GError **error)
 		}
 		SF_VEC_AT(&group_of, uint32_t, i) = g;
 	}
-	sf_cidr_trie_trim(ix->trie);
+	sf_cidr_trie_trim(ix->trie[TRIE_V4]);
+	sf_cidr_trie_trim(ix->trie[TRIE_V6]);
 	sf_vec_free(&first_rule);
 
 	/* pass 2: targets of one rule keep its index; the others get a list in refs */
@@ -307,7 +325,8 @@ bool sf_policy_compile(SfPolicy *policy, GError **error)
 	}
 	ix->all_names = ix->groups[SF_VEC_AT(&map, uint32_t, all_group) & ~LIST_BIT];
 	ix->host_rules = ix->groups[SF_VEC_AT(&map, uint32_t, host_group) & ~LIST_BIT];
-	sf_cidr_trie_remap(ix->trie, (const uint32_t *)map.data);
+	sf_cidr_trie_remap(ix->trie[TRIE_V4], (const uint32_t *)map.data);
+	sf_cidr_trie_remap(ix->trie[TRIE_V6], (const uint32_t *)map.data);
 	for (uint32_t k = 0; k <= ix->name_mask; k++)
 		if (ix->name_slots[k] != 0)
 			ix->name_slots[k] = slot_pack(ix->name_slots[k],
@@ -356,27 +375,44 @@ uint32_t sf_policy_ttl_clamp(const SfPolicy *policy, uint32_t ttl)
 	return CLAMP(ttl, policy->ttl_min, policy->ttl_max);
 }
 
-bool sf_protected_add(SfProtected *prot, const SfCidr *cidr, const char *what)
+static bool protected_add(SfProtected *prot, const SfCidr *cidr, bool ipv6, const char *what)
 {
 	if (prot->n >= G_N_ELEMENTS(prot->cidr))
 		return false;
 	prot->cidr[prot->n] = *cidr;
 	prot->what[prot->n] = what;
+	prot->ipv6[prot->n] = ipv6;
 	prot->n++;
 	return true;
 }
 
-int sf_protected_find(const SfProtected *prot, const SfAddr *addr)
+bool sf_protected_add(SfProtected *prot, const SfCidr *cidr, const char *what)
 {
+	return protected_add(prot, cidr, !sf_cidr_is_ipv4(cidr), what);
+}
+
+bool sf_protected_add_ipv6(SfProtected *prot, const SfCidr *cidr, const char *what)
+{
+	return protected_add(prot, cidr, true, what);
+}
+
+int sf_protected_find_af(const SfProtected *prot, int family, const SfAddr *addr)
+{
+	bool ipv6 = family == AF_INET6;
 	int best = -1;
 
 	if (prot == NULL)
 		return -1;
 	for (unsigned i = 0; i < prot->n; i++)
-		if (sf_cidr_contains(&prot->cidr[i], addr) &&
+		if (prot->ipv6[i] == ipv6 && sf_cidr_contains(&prot->cidr[i], addr) &&
 		    (best < 0 || prot->cidr[i].len > prot->cidr[best].len))
 			best = (int)i;
 	return best;
+}
+
+int sf_protected_find(const SfProtected *prot, const SfAddr *addr)
+{
+	return sf_protected_find_af(prot, sf_addr_is_ipv4(addr) ? AF_INET : AF_INET6, addr);
 }
 
 static const SfRule *rule_at(const SfPolicy *policy, uint32_t i)
@@ -468,16 +504,26 @@ void sf_policy_decide(const SfPolicy *policy, const SfProtected *prot, const SfL
 		      uint8_t proto, const SfAddr *dst, uint16_t dport, bool dst_is_gateway,
 		      int64_t now_ms, SfDecision *out)
 {
+	sf_policy_decide_af(policy, prot, learned, sf_addr_is_ipv4(dst) ? AF_INET : AF_INET6, proto,
+			    dst, dport, dst_is_gateway, now_ms, out);
+}
+
+void sf_policy_decide_af(const SfPolicy *policy, const SfProtected *prot, const SfLearned *learned,
+			 int family, uint8_t proto, const SfAddr *dst, uint16_t dport,
+			 bool dst_is_gateway, int64_t now_ms, SfDecision *out)
+{
 	const SfPolicyIndex *ix = policy->index;
+	bool ipv6 = family == AF_INET6;
 	uint32_t values[LOOKUP_MAX];
 	size_t ng;
 	int32_t allow = -1;
-	int p = sf_protected_find(prot, dst);
+	int p = sf_protected_find_af(prot, family, dst);
 
 	*out = (SfDecision){ .allow = false, .reason = SF_REASON_DEFAULT_DENY, .rule = -1,
 			     .valid_until_ms = INT64_MAX, .protected_range = p };
 
-	ng = sf_cidr_trie_lookup_all(ix->trie, dst, values, G_N_ELEMENTS(values));
+	ng = sf_cidr_trie_lookup_all(ix->trie[ipv6 ? TRIE_V6 : TRIE_V4], dst, values,
+				     G_N_ELEMENTS(values));
 	for (size_t k = 0; k < ng; k++) {
 		uint32_t one, count;
 		const uint32_t *list = value_rules(ix, values[k], &one, &count);
@@ -521,7 +567,9 @@ void sf_policy_decide(const SfPolicy *policy, const SfProtected *prot, const SfL
 		out->rule = allow;
 		return;
 	}
-	if (learned != NULL) {
+	/* the learned table holds A answers IPv4-mapped and never an AAAA answer inside
+	 * ::ffff:0:0/96 (the resolver strips those): an entry is of the family its form says */
+	if (learned != NULL && sf_addr_is_ipv4(dst) == !ipv6) {
 		const char *names[SF_LEARNED_NAMES_PER_ADDR];
 		int64_t expires[SF_LEARNED_NAMES_PER_ADDR];
 		unsigned nn = sf_learned_lookup(learned, dst, now_ms, names, expires,
@@ -589,7 +637,9 @@ bool sf_policy_explicitly_allows(const SfPolicy *policy, const SfAddr *addr)
 {
 	const SfPolicyIndex *ix = policy->index;
 	uint32_t values[LOOKUP_MAX];
-	size_t ng = sf_cidr_trie_lookup_all(ix->trie, addr, values, G_N_ELEMENTS(values));
+	/* answer addresses come from A (IPv4-mapped) and AAAA records outside ::ffff:0:0/96 */
+	size_t ng = sf_cidr_trie_lookup_all(ix->trie[sf_addr_is_ipv4(addr) ? TRIE_V4 : TRIE_V6], addr,
+					    values, G_N_ELEMENTS(values));
 	bool allowed = false, ranged;
 	SfCidr range;
 

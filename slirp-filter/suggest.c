@@ -16,13 +16,21 @@
  * writes one rule per target and protocol with a comment above it. What a
  * careful reviewer must decide (protected destinations, flows a deny rule
  * refused, names only looked up) is written as commented-out rules with the
- * reason. The result is parsed again by the caller's tests: it must always
+ * reason. Whether a destination is protected is decided from its address
+ * (and the family its text is written in), with the ranges the daemon
+ * protects (sf_filter_init() on the default network, plus the host's
+ * resolvers the caller names), never from the record's `reason`: a log
+ * is only text, and a record for ::ffff:127.0.0.1 or 0.0.0.0 that says
+ * default-deny must not become an allow rule. The record's word can only
+ * close a destination (rule-deny, protected), never open one. The result is parsed again by the caller's tests: it must always
  * be a valid policy.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "slirp-filter/filter.h"
+#include "slirp-filter/netconfig.h"
 #include "slirp-filter/policy.h"
 #include "slirp-filter/suggest.h"
 
@@ -83,6 +91,7 @@ struct SfSuggest {
 	GPtrArray *sources;   /* Source */
 	Source *current;
 	unsigned rules_written;
+	SfProtected prot;     /* what the daemon protects (sf_suggest_set_network) */
 };
 
 static void target_free(gpointer p)
@@ -124,7 +133,24 @@ SfSuggest *sf_suggest_new(void)
 	s->answered = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					    (GDestroyNotify)g_ptr_array_unref);
 	s->sources = g_ptr_array_new_with_free_func(source_free);
+	sf_suggest_set_network(s, NULL, NULL, 0);
 	return s;
+}
+
+void sf_suggest_set_network(SfSuggest *s, const SfNetLayout *layout, const SfAddr *host_resolvers,
+			    unsigned n_host_resolvers)
+{
+	g_autofree SfFilter *f = g_new0(SfFilter, 1);
+	SfNetLayout def;
+
+	if (layout == NULL) {
+		if (!sf_netconfig_parse_cidr(SF_DEFAULT_CIDR, &def, NULL))
+			g_assert_not_reached();
+		layout = &def;
+	}
+	/* the very ranges the daemon protects, IPv6 ones included */
+	sf_filter_init(f, layout, true, host_resolvers, n_host_resolvers);
+	s->prot = f->prot;
 }
 
 void sf_suggest_free(SfSuggest *s)
@@ -194,18 +220,25 @@ static char *addr_sort_key(const char *canonical)
 	return g_string_free(k, FALSE);
 }
 
-/* The address as the policy wants it (IPv4 as IPv4 even when written IPv4-mapped); NULL if none. */
-static char *canonical_addr(const char *text)
+/*
+ * The address in its canonical text, in the family it is written in (an
+ * IPv6 flow to ::ffff:a.b.c.d stays IPv6: the daemon writes records so),
+ * with the address and family into @addr and @family; NULL if none.
+ */
+static char *canonical_addr(const char *text, SfAddr *addr, int *family)
 {
 	uint8_t b[16];
 	char buf[INET6_ADDRSTRLEN];
 
-	if (inet_pton(AF_INET, text, b) == 1)
+	if (inet_pton(AF_INET, text, b) == 1) {
+		sf_addr_from_ipv4(addr, b);
+		*family = AF_INET;
 		return g_strdup(inet_ntop(AF_INET, b, buf, sizeof(buf)));
+	}
 	if (inet_pton(AF_INET6, text, b) != 1)
 		return NULL;
-	if (memcmp(b, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0)
-		return g_strdup(inet_ntop(AF_INET, b + 12, buf, sizeof(buf)));
+	memcpy(addr->b, b, 16);
+	*family = AF_INET6;
 	return g_strdup(inet_ntop(AF_INET6, b, buf, sizeof(buf)));
 }
 
@@ -271,7 +304,9 @@ static void strv_add_unique(GPtrArray *arr, const char *s)
 
 static bool add_flow(SfSuggest *s, const SfAuditRecord *r)
 {
-	g_autofree char *addr = canonical_addr(r->dst);
+	SfAddr a;
+	int family = 0, prot;
+	g_autofree char *addr = r->dst != NULL ? canonical_addr(r->dst, &a, &family) : NULL;
 	g_autofree char *name = NULL;
 	bool tcp = strcmp(r->proto, "tcp") == 0, udp = strcmp(r->proto, "udp") == 0;
 	bool icmp = strcmp(r->proto, "icmp") == 0 || strcmp(r->proto, "icmpv6") == 0;
@@ -286,17 +321,28 @@ static bool add_flow(SfSuggest *s, const SfAuditRecord *r)
 	if (addr == NULL || !(tcp || udp || icmp) || ((tcp || udp) && r->dport <= 0))
 		return false; /* nothing a rule can express (port 0, another protocol) */
 
-	if (strcmp(r->reason, "protected") == 0 || strcmp(r->reason, "rule-deny") == 0) {
-		bool host = r->range != NULL && strcmp(r->range, "host loopback") == 0;
+	/* protected by its address, whatever the record says (its word can only close it) */
+	prot = sf_protected_find_af(&s->prot, family, &a);
+	if (prot >= 0 || strcmp(r->reason, "protected") == 0 || strcmp(r->reason, "rule-deny") == 0) {
+		const char *range = prot >= 0 ? s->prot.what[prot] : r->range;
+		bool host = range != NULL && strcmp(range, "host loopback") == 0;
 
 		sec = SEC_CLOSED;
 		t = target_get(s, sec, host ? T_HOST : T_ADDR, host ? "host" : addr);
-		if (t->why == NULL)
-			t->why = strcmp(r->reason, "rule-deny") == 0
-					 ? g_strdup_printf("refused by the deny rule at %s",
-							   r->rule != NULL ? r->rule : "?")
-					 : g_strdup_printf("protected (%s): only a rule that names it opens it",
-							   r->range != NULL ? r->range : "a protected range");
+		if (t->why == NULL && prot >= 0 && strcmp(range, "IPv4-mapped") == 0) {
+			char v4[INET_ADDRSTRLEN];
+
+			t->why = g_strdup_printf("protected (IPv4-mapped): IPv6 packets to ::ffff:0:0/96 "
+						 "are always refused; a rule for the IPv4 address "
+						 "%s opens it over IPv4",
+						 inet_ntop(AF_INET, a.b + 12, v4, sizeof(v4)));
+		}
+		else if (t->why == NULL && prot < 0 && strcmp(r->reason, "rule-deny") == 0)
+			t->why = g_strdup_printf("refused by the deny rule at %s",
+						 r->rule != NULL ? r->rule : "?");
+		else if (t->why == NULL)
+			t->why = g_strdup_printf("protected (%s): only a rule that names it opens it",
+						 range != NULL ? range : "a protected range");
 	} else if ((name = rule_name(r->name)) != NULL) {
 		GPtrArray *names = g_hash_table_lookup(s->answered, addr);
 

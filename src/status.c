@@ -166,10 +166,12 @@ static void add_flow(JsonBuilder *b, Daemon *d, const SfFlow *f, int64_t now_ms)
 
 	json_builder_begin_object(b);
 	add_str(b, "proto", sf_audit_proto_name(f->key.proto));
-	add_str(b, "src", sf_addr_to_string(&f->key.src, src, sizeof(src)));
+	add_str(b, "src", sf_addr_to_string_af(sf_flow_key_family(&f->key), &f->key.src, src,
+					       sizeof(src)));
 	if (ports)
 		add_int(b, "sport", f->key.sport);
-	add_str(b, "dst", sf_addr_to_string(&f->key.dst, dst, sizeof(dst)));
+	add_str(b, "dst", sf_addr_to_string_af(sf_flow_key_family(&f->key), &f->key.dst, dst,
+					       sizeof(dst)));
 	if (ports)
 		add_int(b, "dport", f->key.dport);
 	add_str(b, "verdict", f->audit_only ? "audit-deny" : "allow");

@@ -12,6 +12,8 @@
 #include "slirp-filter/audit-read.h"
 #include "slirp-filter/policy.h"
 #include "slirp-filter/suggest.h"
+
+#include "resolvconf.h"
 #include "subcommands.h"
 
 /* Bad lines reported one by one per file; the rest are counted. */
@@ -115,6 +117,13 @@ int suggest_policy_main(int argc, char **argv)
 	g_autofree char *text = NULL;
 	unsigned skipped = 0;
 	int opt;
+	{
+		/* the host's resolvers are protected destinations: never suggested as rules */
+		SfAddr resolvers[RESOLVCONF_MAX];
+		int n = resolvconf_read(RESOLVCONF_PATH, resolvers, RESOLVCONF_MAX);
+
+		sf_suggest_set_network(s, NULL, resolvers, n > 0 ? (unsigned)n : 0);
+	}
 
 	opterr = 0;
 	optind = 1;

@@ -15,6 +15,7 @@ GQuark sf_cidr_error_quark(void);
 typedef enum {
 	SF_CIDR_ERROR_INVALID,   /* not an address, or a bad prefix length */
 	SF_CIDR_ERROR_HOST_BITS, /* bits set beyond the prefix length */
+	SF_CIDR_ERROR_MAPPED,    /* an IPv6 prefix inside ::ffff:0:0/96 (write IPv4 as IPv4) */
 } SfCidrError;
 
 /**
@@ -30,11 +31,16 @@ typedef struct {
  * sf_cidr_parse:
  * Parses "ADDR" (a host: /32 or /128) or "ADDR/LEN". Host bits set beyond
  * LEN are an error naming the network address that was probably meant.
+ * An IPv6 address inside ::ffff:0:0/96 is refused (SF_CIDR_ERROR_MAPPED):
+ * that range is IPv4's in this key space, so the families stay apart.
  * Messages are for the policy parser to prefix with file:line:col.
  */
 bool sf_cidr_parse(const char *text, SfCidr *cidr, GError **error);
 
-/** sf_cidr_is_ipv4: TRUE for a prefix inside the IPv4-mapped space (len >= 96). */
+/**
+ * sf_cidr_is_ipv4: TRUE for a prefix inside the IPv4-mapped space (len >= 96):
+ * for a prefix from sf_cidr_parse(), an IPv4 one.
+ */
 bool sf_cidr_is_ipv4(const SfCidr *cidr);
 
 /** sf_cidr_contains: TRUE when @addr lies inside @cidr. */

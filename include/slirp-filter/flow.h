@@ -5,6 +5,7 @@
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "slirp-filter/frame.h"
 
@@ -27,6 +28,18 @@ typedef struct {
 	uint8_t proto; /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP or IPPROTO_ICMPV6 */
 	uint8_t pad[3];
 } SfFlowKey;
+
+/**
+ * sf_flow_key_family:
+ * AF_INET or AF_INET6: the family of the packets of @key. Told by the
+ * source, the container's own address (the filter drops other sources):
+ * an IPv4 one is IPv4-mapped, an IPv6 one (fd00::/64 or link-local) never
+ * is, so even a flow to ::ffff:a.b.c.d keeps the family it was sent in.
+ */
+static inline int sf_flow_key_family(const SfFlowKey *key)
+{
+	return sf_addr_is_ipv4(&key->src) ? AF_INET : AF_INET6;
+}
 
 /** sf_flow_key_from_packet: the key of the flow @pkt (a parsed TCP, UDP or ICMP echo packet) belongs to. */
 void sf_flow_key_from_packet(const SfPacket *pkt, SfFlowKey *key);

@@ -24,7 +24,10 @@ typedef enum {
 /**
  * SfAddr:
  * An IPv4 or IPv6 address; IPv4 is stored as ::ffff:a.b.c.d so one type
- * serves both families (flow keys, CIDR lookups).
+ * serves both families (flow keys, CIDR lookups). The 16 bytes alone do not
+ * tell the family of an address in ::ffff:0:0/96: an IPv6 header may carry
+ * one too. Where that matters (policy decisions, audit records) the family
+ * travels beside the address (see sf_policy_decide_af()).
  */
 typedef struct {
 	uint8_t b[16];
@@ -68,3 +71,10 @@ bool sf_addr_is_ipv4(const SfAddr *addr);
 
 /** sf_addr_to_string: text form into @buf (at least 46 bytes); returns @buf. */
 const char *sf_addr_to_string(const SfAddr *addr, char *buf, size_t size);
+
+/**
+ * sf_addr_to_string_af:
+ * Like sf_addr_to_string(), in the form of @family: an AF_INET6 address in
+ * ::ffff:0:0/96 is written "::ffff:a.b.c.d", never as the IPv4 address.
+ */
+const char *sf_addr_to_string_af(int family, const SfAddr *addr, char *buf, size_t size);

@@ -23,8 +23,8 @@ typedef enum {
 /* Bounds that keep a hostile or mistaken file from exhausting memory. */
 #define SF_POLICY_FILE_MAX (64u * 1024 * 1024)
 #define SF_POLICY_RULES_MAX 1000000u
-/* Every error is reported, up to this many (then "... and N more"). */
-#define SF_POLICY_ERRORS_MAX 100u
+/* Errors reported before the parser stops reading (and says so). */
+#define SF_POLICY_ERRORS_MAX 10u
 
 /* Protocol bits of a rule; `any` is all three. */
 enum {
@@ -273,13 +273,32 @@ void sf_learned_foreach(const SfLearned *learned, void (*fn)(const SfLearnedInfo
 typedef struct {
 	SfCidr cidr[SF_PROTECTED_MAX];
 	const char *what[SF_PROTECTED_MAX]; /* "host loopback", "link-local", ... */
+	bool ipv6[SF_PROTECTED_MAX];        /* the family the range belongs to */
 	unsigned n, n_fixed;
 } SfProtected;
 
-/** sf_protected_add: appends a range; FALSE when full. */
+/**
+ * sf_protected_add:
+ * Appends a range of the family sf_cidr_is_ipv4() gives it; FALSE when
+ * full.
+ */
 bool sf_protected_add(SfProtected *prot, const SfCidr *cidr, const char *what);
 
-/** sf_protected_find: the index of the narrowest range holding @addr, or -1. */
+/**
+ * sf_protected_add_ipv6:
+ * Appends an IPv6 range, even one inside ::ffff:0:0/96 (which
+ * sf_protected_add() would take for IPv4); FALSE when full.
+ */
+bool sf_protected_add_ipv6(SfProtected *prot, const SfCidr *cidr, const char *what);
+
+/**
+ * sf_protected_find_af:
+ * The index of the narrowest range of @family (AF_INET or AF_INET6)
+ * holding @addr, or -1.
+ */
+int sf_protected_find_af(const SfProtected *prot, int family, const SfAddr *addr);
+
+/** sf_protected_find: sf_protected_find_af() with the family of @addr's form. */
 int sf_protected_find(const SfProtected *prot, const SfAddr *addr);
 
 /**
@@ -299,7 +318,8 @@ typedef struct {
 /**
  * sf_policy_decide:
  * Decides a new flow of @proto (SF_PROTO_TCP/UDP/ICMP) to @dst port @dport
- * (0 for ICMP) at @now_ms. Deny rules win over any allow; a destination in
+ * (0 for ICMP) at @now_ms; an IPv4 flow when @dst is IPv4-mapped, else an
+ * IPv6 one. Deny rules win over any allow; a destination in
  * a protected range is allowed only by an allow rule whose CIDR lies inside
  * that range (or `host` for host loopback); learned addresses count as
  * allows for the ports their rule names. Never allocates.
@@ -307,6 +327,20 @@ typedef struct {
 void sf_policy_decide(const SfPolicy *policy, const SfProtected *prot, const SfLearned *learned,
 		      uint8_t proto, const SfAddr *dst, uint16_t dport, bool dst_is_gateway,
 		      int64_t now_ms, SfDecision *out);
+
+/**
+ * sf_policy_decide_af:
+ * sf_policy_decide() for a flow of @family (AF_INET or AF_INET6; the
+ * sf_policy_decide() form takes it from @dst: ::ffff:0:0/96 is IPv4). The
+ * families never meet: IPv4 rules only decide IPv4 flows and IPv6 rules
+ * (::/0 included) only IPv6 flows; an IPv6 flow to ::ffff:0:0/96 is
+ * decided by the IPv6 rules and protected ranges alone (the filter
+ * protects that range, and no rule can lie inside it), and never by an
+ * address learned from an A record.
+ */
+void sf_policy_decide_af(const SfPolicy *policy, const SfProtected *prot, const SfLearned *learned,
+			 int family, uint8_t proto, const SfAddr *dst, uint16_t dport,
+			 bool dst_is_gateway, int64_t now_ms, SfDecision *out);
 
 /* ---- names (the resolver's questions) ---- */
 

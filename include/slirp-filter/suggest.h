@@ -6,6 +6,8 @@
 #include <stdbool.h>
 
 #include "slirp-filter/audit-read.h"
+#include "slirp-filter/frame.h"
+#include "slirp-filter/netconfig.h"
 
 typedef struct SfSuggest SfSuggest;
 
@@ -17,6 +19,18 @@ typedef struct {
 
 /** sf_suggest_new: an empty accumulator. */
 SfSuggest *sf_suggest_new(void);
+/**
+ * sf_suggest_set_network:
+ * The network whose protected destinations (the daemon's: loopback,
+ * unspecified, link-local, multicast, broadcast, IPv4-mapped IPv6, the
+ * slirp network with its gateway and DNS address, @host_resolvers) are
+ * only ever suggested as comments, decided from each record's address.
+ * @layout NULL: the default network (SF_DEFAULT_CIDR, fd00::/64), which
+ * sf_suggest_new() starts with.
+ */
+void sf_suggest_set_network(SfSuggest *s, const SfNetLayout *layout, const SfAddr *host_resolvers,
+			    unsigned n_host_resolvers);
+
 /** sf_suggest_free: NULL-safe. */
 void sf_suggest_free(SfSuggest *s);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SfSuggest, sf_suggest_free)

@@ -116,12 +116,16 @@ static void check_invariants(const SfPolicy *p)
 	}
 }
 
-/* The reference decision: a scan of every rule, as docs/policy.md describes it. */
-static void check_decision(const SfPolicy *p, uint8_t proto, const SfAddr *dst, uint16_t port)
+/*
+ * The reference decision for a flow of @family: a scan of every rule, as
+ * docs/policy.md describes it (a rule only meets flows of its own family).
+ */
+static void check_decision(const SfPolicy *p, int family, uint8_t proto, const SfAddr *dst,
+			   uint16_t port)
 {
-	bool gateway = memcmp(dst, &filter.gateway4, sizeof(*dst)) == 0 ||
-		       memcmp(dst, &filter.gateway6, sizeof(*dst)) == 0;
-	int prot = sf_protected_find(&filter.prot, dst);
+	bool v4 = family == AF_INET;
+	bool gateway = memcmp(dst, v4 ? &filter.gateway4 : &filter.gateway6, sizeof(*dst)) == 0;
+	int prot = sf_protected_find_af(&filter.prot, family, dst);
 	bool deny = false, allow = false;
 	SfDecision d;
 	char a[64];
@@ -131,7 +135,7 @@ static void check_decision(const SfPolicy *p, uint8_t proto, const SfAddr *dst, 
 		bool target;
 
 		if (r->kind == SF_TARGET_CIDR)
-			target = sf_cidr_contains(&r->cidr, dst);
+			target = sf_cidr_is_ipv4(&r->cidr) == v4 && sf_cidr_contains(&r->cidr, dst);
 		else if (r->kind == SF_TARGET_HOST)
 			target = gateway;
 		else
@@ -144,11 +148,12 @@ static void check_decision(const SfPolicy *p, uint8_t proto, const SfAddr *dst, 
 			 sf_cidr_covers(&filter.prot.cidr[prot], &r->cidr))
 			allow = true;
 	}
-	sf_policy_decide(p, &filter.prot, NULL, proto, dst, proto == SF_PROTO_ICMP ? 0 : port, gateway,
-			 FUZZ_NOW_MS, &d);
+	sf_policy_decide_af(p, &filter.prot, NULL, family, proto, dst,
+			    proto == SF_PROTO_ICMP ? 0 : port, gateway, FUZZ_NOW_MS, &d);
 	FUZZ_CHECK(d.allow == (allow && !deny),
 		   "%s proto %u port %u: the engine says %s (%s), a scan of the rules says %s",
-		   sf_addr_to_string(dst, a, sizeof(a)), proto, port, d.allow ? "allow" : "deny",
+		   sf_addr_to_string_af(family, dst, a, sizeof(a)), proto, port,
+		   d.allow ? "allow" : "deny",
 		   sf_reason_name(d.reason), allow && !deny ? "allow" : "deny");
 	FUZZ_CHECK(!deny || d.reason == SF_REASON_RULE_DENY, "a matching deny rule, reason %s",
 		   sf_reason_name(d.reason));
@@ -163,7 +168,9 @@ static void probe_addr(const SfPolicy *p, const SfAddr *dst, const uint16_t *por
 
 	for (unsigned i = 0; i < G_N_ELEMENTS(protos); i++)
 		for (unsigned k = 0; k < (protos[i] == SF_PROTO_ICMP ? 1 : n_ports); k++)
-			check_decision(p, protos[i], dst, ports[k]);
+			for (int v6 = 0; v6 <= sf_addr_is_ipv4(dst); v6++) /* ::ffff:x as IPv6 too */
+				check_decision(p, v6 ? AF_INET6 : (sf_addr_is_ipv4(dst) ? AF_INET : AF_INET6),
+					       protos[i], dst, ports[k]);
 	(void)sf_policy_explicitly_allows(p, dst);
 }
 

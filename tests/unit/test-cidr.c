@@ -77,7 +77,33 @@ static void test_parse_errors(void)
 	expect_error("198.51.100.0/24x", SF_CIDR_ERROR_INVALID, "must be a number");
 	expect_error("198.51.100.256", SF_CIDR_ERROR_INVALID, "not an IPv4 or IPv6 address");
 	expect_error("example.com/24", SF_CIDR_ERROR_INVALID, "not an IPv4 or IPv6 address");
-	expect_error("::ffff:198.51.100.1", SF_CIDR_ERROR_INVALID, "plain IPv4");
+	/* inside ::ffff:0:0/96: IPv4's in the shared key space, refused with the IPv4 form */
+	expect_error("::ffff:198.51.100.1", SF_CIDR_ERROR_MAPPED, "write 198.51.100.1/32");
+	expect_error("::ffff:0:0/96", SF_CIDR_ERROR_MAPPED, "write 0.0.0.0/0");
+	expect_error("::ffff:0:0/97", SF_CIDR_ERROR_MAPPED, "write 0.0.0.0/1");
+	expect_error("::ffff:127.0.0.0/104", SF_CIDR_ERROR_MAPPED, "write 127.0.0.0/8");
+	expect_error("::ffff:0:0/95", SF_CIDR_ERROR_HOST_BITS, "the network is ::fffe:0:0/95");
+}
+
+/* The IPv6 prefixes around ::ffff:0:0/96 parse as IPv6 (their family is their form). */
+static void test_parse_boundaries(void)
+{
+	static const struct {
+		const char *text;
+		unsigned len;
+	} v6[] = {
+		{ "::/0", 0 }, { "::/1", 1 }, { "::/80", 80 }, { "::/95", 95 }, { "::/96", 96 },
+		{ "::fffe:0:0/95", 95 }, { "::ffff:0:0:0/96", 96 }, { "::1:0:0:0/80", 80 },
+		{ "::fffe:ffff:ffff/128", 128 }, { "::1:0:0/96", 96 },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(v6); i++) {
+		SfCidr c = cidr(v6[i].text);
+
+		g_assert_cmpuint(c.len, ==, v6[i].len);
+		g_assert_false(sf_cidr_is_ipv4(&c));
+	}
+	g_assert_true(sf_cidr_is_ipv4(&(SfCidr){ cidr("0.0.0.0/0").prefix, 96 }));
 }
 
 static void test_contains(void)
@@ -152,7 +178,8 @@ static void test_trie_edges(void)
 	g_assert_cmpuint(sf_cidr_trie_lookup_all(t, &x, all, 129), ==, 2);
 	g_assert_cmpuint(all[1], ==, 4);
 	x = addr("203.0.113.7");
-	/* ::/0 also contains the IPv4-mapped space: the caller decides per family */
+	/* ::/0 also contains the IPv4-mapped space: the trie is one key space, so the
+	 * policy keeps one trie per family (test-policy /policy/families) */
 	g_assert_cmpuint(sf_cidr_trie_lookup_all(t, &x, all, 129), ==, 3);
 	g_assert_cmpuint(all[0], ==, 2);
 	g_assert_cmpuint(all[1], ==, 1);
@@ -286,6 +313,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/cidr/parse", test_parse);
 	g_test_add_func("/cidr/parse-errors", test_parse_errors);
+	g_test_add_func("/cidr/parse-boundaries", test_parse_boundaries);
 	g_test_add_func("/cidr/contains", test_contains);
 	g_test_add_func("/cidr/trie/basic", test_trie_basic);
 	g_test_add_func("/cidr/trie/edges", test_trie_edges);

@@ -429,12 +429,19 @@ static void test_rebinding_upstreams(void)
 	static const struct {
 		const char *addr;
 		bool stripped;
+		const char *answer_what; /* why the answer drops it; NULL: kept */
 	} cases[] = {
-		{ "203.0.113.53", true },        { "::ffff:203.0.113.53", true },
-		{ "::ffff:0:203.0.113.53", true }, { "64:ff9b::cb00:7135", true },
-		{ "2002:cb00:7135::1", true },   { "2001:db8::53", true },
-		{ "203.0.113.54", false },       { "::ffff:203.0.113.54", false },
-		{ "2001:db8::54", false },
+		{ "203.0.113.53", true, "host-resolver" },
+		/* an AAAA inside ::ffff:0:0/96 never opens anything (issue 13 item 1): it goes as
+		 * ipv4-mapped before its IPv4 address is looked at */
+		{ "::ffff:203.0.113.53", true, "ipv4-mapped" },
+		{ "::ffff:0:203.0.113.53", true, "host-resolver" },
+		{ "64:ff9b::cb00:7135", true, "host-resolver" },
+		{ "2002:cb00:7135::1", true, "host-resolver" },
+		{ "2001:db8::53", true, "host-resolver" },
+		{ "203.0.113.54", false, NULL },
+		{ "::ffff:203.0.113.54", false, "ipv4-mapped" },
+		{ "2001:db8::54", false, NULL },
 	};
 
 	init_nets();
@@ -461,10 +468,10 @@ static void test_rebinding_upstreams(void)
 		g_assert_cmpint(sf_dns_answer_process(m.b, m.len, &q, 0x4000, policy, up,
 						      G_N_ELEMENTS(up), 1000, &ans),
 				==, SF_DNS_ANSWER_REPLY);
-		g_assert_cmpuint(ans.n_stripped, ==, cases[i].stripped ? 1 : 0);
-		g_assert_cmpuint(ans.n_learn, ==, cases[i].stripped ? 0 : 1);
-		if (cases[i].stripped)
-			g_assert_cmpstr(ans.stripped[0].what, ==, "host-resolver");
+		g_assert_cmpuint(ans.n_stripped, ==, cases[i].answer_what != NULL ? 1 : 0);
+		g_assert_cmpuint(ans.n_learn, ==, cases[i].answer_what != NULL ? 0 : 1);
+		if (cases[i].answer_what != NULL)
+			g_assert_cmpstr(ans.stripped[0].what, ==, cases[i].answer_what);
 	}
 }
 
@@ -772,6 +779,36 @@ static void test_learn_into_table(void)
 	g_assert_cmpuint(ldns_pkt_ancount(p), ==, 1);
 }
 
+/*
+ * Issue 13 item 1 (learned addresses keep their family): an AAAA record for
+ * a public ::ffff:a.b.c.d would be learned as the IPv4 address a.b.c.d (one
+ * key space) and open it to IPv4 flows. It is stripped and learns nothing.
+ */
+static void test_aaaa_mapped(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy(POLICY);
+	g_autoptr(SfLearned) table = sf_learned_new(16);
+	const char *rrs[] = { "web.example. 300 IN AAAA ::ffff:198.51.100.7",
+			      "web.example. 300 IN AAAA 2001:db8::7", NULL };
+	g_auto(SfDnsAnswer) ans = { 0 };
+	g_autoptr(ldns_pkt) p = NULL;
+	const char *names[4];
+	int64_t exp[4];
+	SfDnsQuery q;
+	SfAddr v4 = t_addr("198.51.100.7");
+
+	g_assert_cmpint(run(policy, "web.example", LDNS_RR_TYPE_AAAA, 0, rrs, &q, &ans), ==,
+			SF_DNS_ANSWER_REPLY);
+	g_assert_cmpuint(ans.n_stripped, ==, 1);
+	g_assert_cmpstr(ans.stripped[0].what, ==, "ipv4-mapped");
+	g_assert_cmpuint(ans.n_learn, ==, 1);
+	sf_dns_answer_learn(&ans, &q, table, 1000);
+	g_assert_cmpuint(sf_learned_lookup(table, &v4, 1000, names, exp, 4), ==, 0);
+	p = reply_pkt(&ans);
+	g_assert_false(t_has_addr(p, "::ffff:198.51.100.7"));
+	g_assert_true(t_has_addr(p, "2001:db8::7"));
+}
+
 static void test_counters(void)
 {
 	g_autoptr(SfPolicy) policy = t_policy(POLICY);
@@ -798,6 +835,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/dns/answer/cname-outside-policy-followed", test_cname_outside_policy_followed);
 	g_test_add_func("/dns/answer/cname-loop-and-length", test_cname_loop_and_length);
 	g_test_add_func("/dns/answer/rebinding-classes", test_rebinding_classes);
+	g_test_add_func("/dns/answer/aaaa-mapped", test_aaaa_mapped);
 	g_test_add_func("/dns/answer/rebinding-stripped", test_rebinding_stripped);
 	g_test_add_func("/dns/answer/rebinding-explicit-allow", test_rebinding_explicit_allow);
 	g_test_add_func("/dns/answer/rebinding-upstreams", test_rebinding_upstreams);

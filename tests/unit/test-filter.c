@@ -422,6 +422,129 @@ static void test_audit_record(void)
 	teardown(&fx);
 }
 
+/*
+ * Issue 13 item 1: the families never meet, through the whole decision on
+ * raw frames. `::/0` opens no IPv4 destination, `deny any to ::/0` closes
+ * none, `0.0.0.0/0` opens no IPv6 one, and an IPv6 packet to ::ffff:a.b.c.d
+ * (which the host's dual-stack sockets would carry over IPv4) is refused
+ * as "IPv4-mapped" whatever the rules, also in audit mode's record. An
+ * address learned from an A record opens IPv4 only, never ::ffff:it.
+ */
+static void test_families_apart(void)
+{
+	static const char *const v6_prefixes[] = {
+		"::/0", "::/1", "::/80", "::/95", "::/96", "::fffe:0:0/95", "::ffff:0:0:0/96",
+	};
+	const char *v6src = "fd00::5054:ff:fe12:3456";
+	Fixture fx;
+	Frame fr;
+	SfFilterEvent ev;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(v6_prefixes); i++) {
+		g_autofree char *allow = g_strdup_printf("allow tcp to %s port 80\n", v6_prefixes[i]);
+		g_autofree char *deny = g_strdup_printf("allow any to 0.0.0.0/0\ndeny any to %s\n",
+							v6_prefixes[i]);
+
+		/* an IPv6 allow does not open IPv4 (public, loopback, the host's resolver) */
+		setup(&fx, allow, 64);
+		build_tcp(&fr, AF_INET, "10.0.2.100", "198.51.100.7", 40000, 80, 1, 0, TCP_SYN, 0);
+		g_assert_cmpint(run(&fx, &fr, 0, &ev), ==, SF_VERDICT_REJECT);
+		g_assert_cmpint(ev.decision.reason, ==, SF_REASON_DEFAULT_DENY);
+		build_tcp(&fr, AF_INET, "10.0.2.100", "0.0.0.0", 40000, 80, 1, 0, TCP_SYN, 0);
+		g_assert_cmpint(run(&fx, &fr, 0, &ev), ==, SF_VERDICT_REJECT);
+		build_tcp(&fr, AF_INET, "10.0.2.100", "198.51.100.53", 40000, 80, 1, 0, TCP_SYN, 0);
+		g_assert_cmpint(run(&fx, &fr, 0, &ev), ==, SF_VERDICT_REJECT);
+		/* ... nor an IPv6 packet to ::ffff:a.b.c.d */
+		build_tcp(&fr, AF_INET6, v6src, "::ffff:198.51.100.7", 40000, 80, 1, 0, TCP_SYN, 0);
+		g_assert_cmpint(run(&fx, &fr, 0, &ev), ==, SF_VERDICT_REJECT);
+		g_assert_cmpint(ev.decision.reason, ==, SF_REASON_PROTECTED);
+		g_assert_cmpstr(fx.f->prot.what[ev.decision.protected_range], ==, "IPv4-mapped");
+		teardown(&fx);
+
+		/* an IPv6 deny does not close IPv4 */
+		setup(&fx, deny, 64);
+		build_tcp(&fr, AF_INET, "10.0.2.100", "198.51.100.7", 40000, 80, 1, 0, TCP_SYN, 0);
+		g_assert_cmpint(run(&fx, &fr, 0, &ev), ==, SF_VERDICT_PASS);
+		g_assert_cmpint(ev.decision.reason, ==, SF_REASON_RULE_ALLOW);
+		teardown(&fx);
+	}
+
+	/* 0.0.0.0/0 opens no IPv6 destination, mapped or not; ::/0 opens IPv6 */
+	setup(&fx, "allow any to 0.0.0.0/0\nallow tcp to 2001:db8::/32 port 443\n", 64);
+	build_tcp(&fr, AF_INET6, v6src, "2001:db9::1", 40000, 80, 1, 0, TCP_SYN, 0);
+	g_assert_cmpint(run(&fx, &fr, 0, &ev), ==, SF_VERDICT_REJECT);
+	g_assert_cmpint(ev.decision.reason, ==, SF_REASON_DEFAULT_DENY);
+	build_tcp(&fr, AF_INET6, v6src, "::ffff:198.51.100.7", 40001, 80, 1, 0, TCP_SYN, 0);
+	g_assert_cmpint(run(&fx, &fr, 0, &ev), ==, SF_VERDICT_REJECT);
+	build_tcp(&fr, AF_INET6, v6src, "2001:db8::1", 40002, 443, 1, 0, TCP_SYN, 0);
+	g_assert_cmpint(run(&fx, &fr, 0, &ev), ==, SF_VERDICT_PASS);
+	teardown(&fx);
+
+	/* ::ffff:<gateway> is not the gateway: a `host` rule does not open it */
+	setup(&fx, "allow tcp to host port 5432\nallow any to ::/0\n", 64);
+	build_tcp(&fr, AF_INET6, v6src, "::ffff:10.0.2.2", 40000, 5432, 1, 0, TCP_SYN, 0);
+	g_assert_cmpint(run(&fx, &fr, 0, &ev), ==, SF_VERDICT_REJECT);
+	g_assert_cmpint(ev.decision.reason, ==, SF_REASON_PROTECTED);
+	build_tcp(&fr, AF_INET, "10.0.2.100", "10.0.2.2", 40000, 5432, 1, 0, TCP_SYN, 0);
+	g_assert_cmpint(run(&fx, &fr, 0, &ev), ==, SF_VERDICT_PASS);
+	/* ... and ::ffff:<dns> port 53 is not the in-process resolver: a flow, refused */
+	fx.f->dns_in_process = true;
+	build_udp(&fr, AF_INET6, v6src, "::ffff:10.0.2.3", 5353, 53, 12);
+	g_assert_cmpint(run(&fx, &fr, 0, &ev), ==, SF_VERDICT_REJECT);
+	teardown(&fx);
+
+	/* a learned IPv4 address opens IPv4 only */
+	setup(&fx, "allow tcp to web.example port 80\nallow any to ::/0\n", 64);
+	{
+		SfAddr web;
+		uint8_t b[4] = { 203, 0, 113, 10 };
+
+		sf_addr_from_ipv4(&web, b);
+		g_assert_true(sf_learned_add(fx.learned, &web, "web.example", 0, 30));
+	}
+	build_tcp(&fr, AF_INET, "10.0.2.100", "203.0.113.10", 40000, 80, 1, 0, TCP_SYN, 0);
+	g_assert_cmpint(run(&fx, &fr, 0, &ev), ==, SF_VERDICT_PASS);
+	g_assert_cmpint(ev.decision.reason, ==, SF_REASON_LEARNED);
+	build_tcp(&fr, AF_INET6, v6src, "::ffff:203.0.113.10", 40000, 80, 1, 0, TCP_SYN, 0);
+	g_assert_cmpint(run(&fx, &fr, 0, &ev), ==, SF_VERDICT_REJECT);
+	g_assert_cmpint(ev.decision.reason, ==, SF_REASON_PROTECTED);
+	teardown(&fx);
+}
+
+/* Issue 13 item 7: the record of an IPv6 flow to ::ffff:a.b.c.d keeps the IPv6 form. */
+static void test_audit_record_mapped(void)
+{
+	Fixture fx;
+	Frame fr;
+	SfFilterEvent ev;
+	SfPacket pkt;
+	SfFlowKey key;
+	SfAuditLine line;
+	const char *text;
+
+	setup(&fx, "mode audit\nallow any to 0.0.0.0/0\n", 64);
+	build_tcp(&fr, AF_INET6, "fd00::5054:ff:fe12:3456", "::ffff:198.51.100.7", 40000, 80, 1, 0,
+		  TCP_SYN, 0);
+	g_assert_cmpint(sf_filter_frame(fx.f, fr.b, fr.len, 0, &pkt, &ev), ==, SF_VERDICT_PASS);
+	g_assert_true(ev.audit_only);
+	sf_flow_key_from_packet(&pkt, &key);
+	g_assert_cmpint(sf_flow_key_family(&key), ==, AF_INET6);
+	sf_audit_flow(&line, G_GINT64_CONSTANT(1795000000123456), fx.policy, &fx.f->prot, &key, &ev, NULL);
+	text = sf_audit_end(&line);
+	g_assert_cmpstr(text, ==,
+			"{\"time\":\"2026-11-18T11:06:40.123Z\",\"event\":\"flow\","
+			"\"verdict\":\"audit-deny\",\"reason\":\"protected\",\"range\":\"IPv4-mapped\","
+			"\"proto\":\"tcp\",\"src\":\"fd00::5054:ff:fe12:3456\",\"sport\":40000,"
+			"\"dst\":\"::ffff:198.51.100.7\",\"dport\":80,\"mode\":\"audit\"}\n");
+	/* the IPv4 flow to the same host is written as IPv4 */
+	build_tcp(&fr, AF_INET, "10.0.2.100", "198.51.100.7", 40000, 80, 1, 0, TCP_SYN, 0);
+	g_assert_cmpint(sf_filter_frame(fx.f, fr.b, fr.len, 0, &pkt, &ev), ==, SF_VERDICT_PASS);
+	sf_flow_key_from_packet(&pkt, &key);
+	sf_audit_flow(&line, 0, fx.policy, &fx.f->prot, &key, &ev, NULL);
+	g_assert_nonnull(strstr(sf_audit_end(&line), "\"dst\":\"198.51.100.7\""));
+	teardown(&fx);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -435,5 +558,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/filter/inbound-forward", test_inbound_forward);
 	g_test_add_func("/filter/peer-reset", test_peer_reset);
 	g_test_add_func("/filter/audit-record", test_audit_record);
+	g_test_add_func("/filter/families-apart", test_families_apart);
+	g_test_add_func("/filter/audit-record-mapped", test_audit_record_mapped);
 	return g_test_run();
 }

@@ -79,9 +79,110 @@ static void test_cidr_ports_protos(void)
 	g_assert_false(d.allow);
 	g_assert_cmpint(d.reason, ==, SF_REASON_DEFAULT_DENY);
 	g_assert_cmpint(d.rule, ==, -1);
-	/* an IPv4-mapped IPv6 destination is that IPv4 host (libslirp connects to it): same verdict */
+	/* sf_policy_decide() reads the family off the form: ::ffff:x is IPv4 x there (an IPv6
+	 * flow to ::ffff:x goes through sf_policy_decide_af(): see /policy/families) */
 	g_assert_true(decide(p, NULL, SF_PROTO_TCP, "::ffff:198.51.100.7", 80, 0).allow);
 	g_assert_false(decide(p, NULL, SF_PROTO_TCP, "::ffff:203.0.113.1", 80, 0).allow);
+}
+
+static SfDecision decide_af(const SfPolicy *p, const SfLearned *l, int family, uint8_t proto,
+			    const char *dst, uint16_t port)
+{
+	SfAddr a = addr(dst);
+	SfDecision d;
+
+	sf_policy_decide_af(p, NULL, l, family, proto, &a, port, false, 1000, &d);
+	return d;
+}
+
+static void expect_parse_error(const char *text, const char *fragment)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(SfPolicy) p = sf_policy_parse(text, strlen(text), "t.policy", &error);
+
+	g_assert_null(p);
+	g_assert_error(error, SF_POLICY_ERROR, SF_POLICY_ERROR_SYNTAX);
+	if (strstr(error->message, fragment) == NULL)
+		g_error("\"%s\" lacks \"%s\"", error->message, fragment);
+}
+
+/*
+ * Issue 13 item 1: an IPv6 rule never matches an IPv4 flow and an IPv4 rule
+ * never an IPv6 one, allow and deny alike, whatever the prefix; rules
+ * inside ::ffff:0:0/96 are refused with file:line:col.
+ */
+static void test_families(void)
+{
+	static const char *const v6_prefixes[] = {
+		"::/0", "::/1", "::/80", "::/95", "::/96", "::fffe:0:0/95", "::ffff:0:0:0/96",
+	};
+	static const char *const v4_dsts[] = {
+		"198.51.100.7", "0.0.0.0", "127.0.0.1", "255.255.255.255", "10.0.2.2",
+	};
+	static const char *const v6_dsts[] = {
+		"::ffff:198.51.100.7", "::ffff:0:0", "::ffff:127.0.0.1", "2001:db8::1", "::",
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(v6_prefixes); i++) {
+		g_autofree char *allow = g_strdup_printf("allow any to %s\n", v6_prefixes[i]);
+		g_autofree char *deny = g_strdup_printf("allow any to 0.0.0.0/0\ndeny any to %s\n",
+							v6_prefixes[i]);
+		g_autoptr(SfPolicy) a = parse(allow);
+		g_autoptr(SfPolicy) d = parse(deny);
+
+		for (size_t k = 0; k < G_N_ELEMENTS(v4_dsts); k++) {
+			SfDecision x = decide_af(a, NULL, AF_INET, SF_PROTO_TCP, v4_dsts[k], 80);
+
+			g_assert_false(x.allow);
+			g_assert_cmpint(x.reason, ==, SF_REASON_DEFAULT_DENY);
+			x = decide_af(d, NULL, AF_INET, SF_PROTO_TCP, v4_dsts[k], 80);
+			g_assert_true(x.allow);
+			g_assert_cmpint(x.rule, ==, 0);
+		}
+	}
+	/* the other way: 0.0.0.0/0 (::ffff:0:0/96 in the key space) meets no IPv6 flow */
+	{
+		g_autoptr(SfPolicy) a = parse("allow any to 0.0.0.0/0\n");
+		g_autoptr(SfPolicy) d = parse("allow any to ::/0\ndeny any to 0.0.0.0/0\n");
+
+		for (size_t k = 0; k < G_N_ELEMENTS(v6_dsts); k++) {
+			g_assert_false(decide_af(a, NULL, AF_INET6, SF_PROTO_TCP, v6_dsts[k], 80).allow);
+			/* (the filter protects ::ffff:0:0/96 for IPv6 flows: test-filter) */
+			g_assert_cmpint(decide_af(d, NULL, AF_INET6, SF_PROTO_TCP, v6_dsts[k], 80).reason,
+					==, SF_REASON_RULE_ALLOW);
+		}
+		g_assert_true(decide_af(a, NULL, AF_INET, SF_PROTO_TCP, "198.51.100.7", 80).allow);
+	}
+	/* an A answer opens IPv4 only, not ::ffff:it */
+	{
+		g_autoptr(SfPolicy) p = parse("allow tcp to web.example port 80\n");
+		g_autoptr(SfLearned) l = sf_learned_new(16);
+		SfAddr a = addr("203.0.113.10");
+
+		g_assert_true(sf_learned_add(l, &a, "web.example", 0, 60));
+		g_assert_true(decide_af(p, l, AF_INET, SF_PROTO_TCP, "203.0.113.10", 80).allow);
+		g_assert_false(decide_af(p, l, AF_INET6, SF_PROTO_TCP, "::ffff:203.0.113.10", 80).allow);
+	}
+	/* protected ranges keep their family */
+	{
+		SfProtected prot = { 0 };
+		SfCidr c;
+		SfAddr lo = addr("127.0.0.1");
+
+		g_assert_true(sf_cidr_parse("127.0.0.0/8", &c, NULL));
+		g_assert_true(sf_protected_add(&prot, &c, "loopback"));
+		c = (SfCidr){ .prefix = addr("::ffff:0:0"), .len = 96 };
+		g_assert_true(sf_protected_add_ipv6(&prot, &c, "IPv4-mapped"));
+		g_assert_cmpint(sf_protected_find_af(&prot, AF_INET, &lo), ==, 0);
+		g_assert_cmpint(sf_protected_find_af(&prot, AF_INET6, &lo), ==, 1);
+		g_assert_cmpint(sf_protected_find(&prot, &lo), ==, 0);
+	}
+	/* a rule inside ::ffff:0:0/96: file:line:col, and the IPv4 form to write instead */
+	expect_parse_error("allow tcp to 198.51.100.0/24\nallow tcp to ::ffff:0:0/96 port 80\n",
+			   "t.policy:2:14: \"::ffff:0:0/96\" is IPv4-mapped");
+	expect_parse_error("allow tcp to ::ffff:0:0/97\n", "write 0.0.0.0/1");
+	expect_parse_error("deny any to ::ffff:127.0.0.1\n", "IPv6 packets to it are always refused");
+	expect_parse_error("allow any to ::ffff:0:0/95\n", "host bits set");
 }
 
 static void test_deny_wins(void)
@@ -325,6 +426,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/policy/cidr-ports-protos", test_cidr_ports_protos);
 	g_test_add_func("/policy/deny-wins", test_deny_wins);
+	g_test_add_func("/policy/families", test_families);
 	g_test_add_func("/policy/edges", test_edges);
 	g_test_add_func("/policy/protected", test_protected);
 	g_test_add_func("/policy/learned", test_learned);

@@ -167,9 +167,9 @@ static void test_closed_and_ignored(void)
 	g_assert_false(dns(s, 9, "servfail", "upstream-failed", "slow.example", "A"));
 	g_assert_false(feed(s, "{\"time\":\"2026-11-23T10:00:10Z\",\"event\":\"policy-loaded\"}"));
 	text = render(s, false);
-	/* the range is in the audit record only for protected flows */
+	/* the range is named from the address, not from the record */
 	g_assert_nonnull(strstr(text, "# 224.0.0.251: 1 flow (udp 5353), at 2026-11-23T10:00:01Z\n"
-				      "# protected (a protected range): only a rule that names it opens it\n"
+				      "# protected (multicast): only a rule that names it opens it\n"
 				      "# allow udp to 224.0.0.251 port 5353\n"));
 	g_assert_nonnull(strstr(text, "# refused by the deny rule at ?\n# allow tcp to 198.51.100.66 port 22\n"));
 	g_assert_cmpuint(sf_suggest_rule_count(s), ==, 0);
@@ -267,8 +267,9 @@ static void test_addresses(void)
 	g_autoptr(SfSuggest) s = sf_suggest_new();
 	g_autofree char *text = NULL;
 
-	/* IPv4-mapped is written as IPv4; names a rule cannot hold fall back to the address */
-	flow(s, 0, "audit-deny", "default-deny", "tcp", "::ffff:198.51.100.20", 80, NULL);
+	/* names a rule cannot hold fall back to the address (an IPv6 flow to ::ffff:x: see
+	 * /suggest/protected-by-address) */
+	flow(s, 0, "audit-deny", "default-deny", "tcp", "198.51.100.20", 80, NULL);
 	flow(s, 1, "audit-deny", "default-deny", "tcp", "198.51.100.21", 80, "1.2.3");
 	flow(s, 2, "audit-deny", "default-deny", "tcp", "198.51.100.22", 80, "bad..name");
 	flow(s, 3, "audit-deny", "default-deny", "icmpv6", "2001:DB8::1", -1, NULL);
@@ -318,9 +319,66 @@ static void test_empty(void)
 	sf_suggest_free(NULL);
 }
 
+/*
+ * Issue 13 item 8: protected destinations are known by their address, not
+ * by the record's reason. Hand-written records that call loopback,
+ * unspecified, link-local, multicast, broadcast, the gateway, the DNS
+ * address, the host's resolver or any IPv4-mapped IPv6 address
+ * "default-deny" or "rule-allow" produce comments, never an active rule.
+ */
+static void test_protected_by_address(void)
+{
+	static const char *const dsts[] = {
+		"127.0.0.1", "::ffff:127.0.0.1", "0.0.0.0", "::ffff:0.0.0.0", "::", "::1",
+		"169.254.169.254", "::ffff:169.254.169.254", "fe80::1", "224.0.0.251", "ff02::fb",
+		"255.255.255.255", "10.0.2.255", "10.0.2.2", "::ffff:10.0.2.2", "fd00::2", "10.0.2.3",
+		"fd00::3", "10.0.2.15", "198.51.100.53", "::ffff:198.51.100.53", "::ffff:198.51.100.20",
+	};
+	g_autoptr(SfSuggest) s = sf_suggest_new();
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
+	SfAddr resolver;
+	uint8_t r[4] = { 198, 51, 100, 53 };
+	int t = 0;
+
+	sf_addr_from_ipv4(&resolver, r);
+	sf_suggest_set_network(s, NULL, &resolver, 1);
+	for (size_t i = 0; i < G_N_ELEMENTS(dsts); i++) {
+		g_assert_true(flow(s, t++ % 60, "audit-deny", "default-deny", "tcp", dsts[i], 5432, NULL));
+		g_assert_true(flow(s, t++ % 60, "allow", "rule-allow", "udp", dsts[i], 53, NULL));
+		g_assert_true(flow(s, t++ % 60, "allow", "learned", "tcp", dsts[i], 443, "web.example"));
+	}
+	flow(s, 0, "allow", "rule-allow", "tcp", "198.51.100.20", 443, NULL); /* an ordinary one */
+	text = render(s, false);
+	g_assert_cmpuint(sf_suggest_rule_count(s), ==, 1);
+	lines = g_strsplit(text, "\n", -1);
+	for (guint i = 0; lines[i] != NULL; i++)
+		if (g_str_has_prefix(lines[i], "allow") || g_str_has_prefix(lines[i], "deny"))
+			g_assert_cmpstr(lines[i], ==, "allow tcp to 198.51.100.20 port 443");
+	g_assert_nonnull(strstr(text, "# protected (loopback): only a rule that names it opens it\n"));
+	g_assert_nonnull(strstr(text, "# protected (this network): "));
+	g_assert_nonnull(strstr(text, "# protected (unspecified): "));
+	g_assert_nonnull(strstr(text, "# protected (link-local): "));
+	g_assert_nonnull(strstr(text, "# protected (host resolver): "));
+	g_assert_nonnull(strstr(text, "# protected (slirp network): "));
+	g_assert_nonnull(strstr(text, "# protected (host loopback): only a rule that names it opens it\n# allow tcp to host port 443,5432\n"));
+	g_assert_nonnull(strstr(text, "# protected (IPv4-mapped): IPv6 packets to ::ffff:0:0/96 are "
+				      "always refused; a rule for the IPv4 address 198.51.100.20 opens "
+				      "it over IPv4\n"));
+	/* the text is still a policy, and opens nothing of the above */
+	{
+		g_autoptr(GError) error = NULL;
+		g_autoptr(SfPolicy) p = sf_policy_parse(text, strlen(text), "s", &error);
+
+		g_assert_no_error(error);
+		g_assert_cmpuint(p->rules->len, ==, 1);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/suggest/protected-by-address", test_protected_by_address);
 	g_test_add_func("/suggest/names-first", test_names_first);
 	g_test_add_func("/suggest/ports-grouped", test_ports_grouped);
 	g_test_add_func("/suggest/many-ports-split", test_many_ports_split);

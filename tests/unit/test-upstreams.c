@@ -99,11 +99,14 @@ static void test_filter_protects(void)
 	SfUpstream pol[] = { up("2001:db8::53"), up("192.0.2.53") };
 	SfFlowKey k = { .proto = IPPROTO_UDP, .dport = 53 };
 	SfDecision d;
+	/* a flow's family is its source's, the container's own address (issue 13 item 1) */
+	const SfAddr src4 = addr("10.0.2.100"), src6 = addr("fd00::100");
 
 	g_assert_nonnull(p);
 	g_assert_true(sf_netconfig_parse_cidr("10.0.2.0/24", &layout, NULL));
 	sf_filter_init(f, &layout, true, NULL, 0);
 	f->policy = p;
+	k.src = src4;
 	k.dst = rc2[0];
 	sf_filter_decide_flow(f, &k, 0, &d);
 	g_assert_true(d.allow); /* not an upstream yet: an internet address */
@@ -116,6 +119,7 @@ static void test_filter_protects(void)
 		const SfAddr *a = i == 0 ? &rc1[0] : i == 1 ? &rc2[0] : &pol[0].addr;
 
 		k.dst = *a;
+		k.src = sf_addr_is_ipv4(a) ? src4 : src6;
 		sf_filter_decide_flow(f, &k, 0, &d);
 		g_assert_false(d.allow);
 		g_assert_cmpint(d.reason, ==, SF_REASON_PROTECTED);
@@ -124,6 +128,7 @@ static void test_filter_protects(void)
 	}
 	/* a rule naming the address exactly is the user's explicit choice */
 	k.dst = pol[1].addr;
+	k.src = src4;
 	sf_filter_decide_flow(f, &k, 0, &d);
 	g_assert_true(d.allow);
 	/* the fixed ranges stay whatever the upstreams do */

@@ -225,6 +225,7 @@ char *daemon_counters_json(Daemon *d)
 		add_uint(b, "inserted", ls.inserted);
 		add_uint(b, "evicted_expired", ls.evicted_expired);
 		add_uint(b, "evicted_live", ls.evicted_live);
+		add_uint(b, "refused", ls.refused);
 		add_uint(b, "expired", ls.expired);
 		json_builder_end_object(b);
 	}

@@ -719,6 +719,7 @@ unsigned sf_dns_answer_learn(SfDnsAnswer *ans, const SfDnsQuery *q, SfLearned *l
 
 	if (ans->result != SF_DNS_ANSWER_REPLY || q->norm[0] == '\0')
 		return 0;
+	sf_learned_begin(learned);
 	for (unsigned i = 0; i < ans->n_learn; i++) {
 		if (sf_learned_add(learned, &ans->learn[i].addr, q->norm, now_ms, ans->learn[i].ttl))
 			ans->learn[kept++] = ans->learn[i];

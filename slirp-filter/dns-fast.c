@@ -339,6 +339,7 @@ bool sf_dns_fast_answer(SfDnsCache *cache, const uint8_t *msg, size_t len, bool 
 		return false;
 
 	/* the addresses are open before the reply exists */
+	sf_learned_begin(learned);
 	for (unsigned i = 0; i < ref.n_learn && i < SF_DNS_LEARN_MAX; i++) {
 		uint32_t rt = ref.learn[i].record_ttl;
 

@@ -10,7 +10,9 @@
  * at one bucket. Deletion shifts the following entries back (no
  * tombstones), which keeps probes short under churn. Expiry is lazy (an
  * expired entry met by a lookup is removed) plus a sweep the daemon runs
- * with a slot budget, so neither costs more than a bounded time. Only
+ * with a slot budget, so neither costs more than a bounded time. A full
+ * table refuses the new flow (the container filled it: its own flows are
+ * not evicted for it) after a sweep of SF_FLOW_FULL_SWEEP slots at most. Only
  * allowed flows are stored: a denied flow is decided again on each packet,
  * which costs less than a microsecond and means a flood to denied
  * destinations can never crowd allowed flows out of the table.
@@ -134,8 +136,11 @@ SfFlow *sf_flow_insert(SfFlowTable *table, const SfFlowKey *key, int64_t now_ms)
 	uint32_t i;
 
 	if (table->count >= table->max) {
-		/* the bound counts swept entries only: reclaim expired ones first */
-		sf_flow_expire(table, now_ms, table->mask + 1);
+		/* the bound counts swept entries only: reclaim expired ones first, a
+		 * bounded stretch per refused insert (a full table of live flows must
+		 * cost a new flow no more than an empty one; the cursor moves on, so
+		 * repeated attempts cover the whole table) */
+		sf_flow_expire(table, now_ms, SF_FLOW_FULL_SWEEP);
 		if (table->count >= table->max)
 			return NULL;
 	}

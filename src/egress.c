@@ -231,6 +231,21 @@ char *daemon_counters_json(Daemon *d)
 	json_builder_end_object(b);
 
 	add_uint(b, "learned_addresses", sf_learned_count(d->learned));
+	{
+		SfLearnedStats ls;
+
+		sf_learned_stats(d->learned, &ls);
+		json_builder_set_member_name(b, "learned");
+		json_builder_begin_object(b);
+		add_uint(b, "count", ls.count);
+		add_uint(b, "max", ls.max);
+		add_uint(b, "inserted", ls.inserted);
+		add_uint(b, "evicted_expired", ls.evicted_expired);
+		add_uint(b, "evicted_live", ls.evicted_live);
+		add_uint(b, "refused", ls.refused);
+		add_uint(b, "expired", ls.expired);
+		json_builder_end_object(b);
+	}
 	add_uint(b, "replies_sent", d->replies_sent);
 	add_uint(b, "replies_suppressed", d->replies_suppressed);
 	add_uint(b, "audit_written", written);

@@ -58,6 +58,7 @@ typedef struct {
 	unsigned tries;
 	int64_t deadline_ms;
 	int tcp_fd;            /* >= 0 while asking over TCP (only meaningful while used) */
+	int16_t dl_prev, dl_next; /* in Resolver's deadline list; -1: none */
 	SfDnsStream *tcp_stream;
 	uint8_t *tcp_out;
 	size_t tcp_out_len, tcp_out_off;
@@ -70,6 +71,15 @@ struct Resolver {
 	uint64_t unsolicited, servfail_timeouts, pending_full, learn_failed;
 	int fd4, fd6;
 	Pending pending[RESOLVER_PENDING_MAX];
+	/* the bookkeeping that keeps every operation on the pending table O(1):
+	 * free slots (a stack), used slots by upstream id (slot + 1; 0: none),
+	 * used slots in deadline order (every deadline set is now + a constant,
+	 * or now: appended at the tail or the head), and how many ask over TCP */
+	uint16_t free_slots[RESOLVER_PENDING_MAX];
+	unsigned n_free;
+	uint16_t by_id[65536];
+	int dl_head, dl_tail;
+	unsigned n_tcp;
 	SfTcpResponder *tcp;
 	/* no answer may point here: the slirp networks, then every known upstream */
 	SfCidr local_nets[2 + SF_UPSTREAMS_KNOWN_MAX];
@@ -126,6 +136,10 @@ Resolver *resolver_new(Daemon *d)
 	}
 	/* pending slots stay untouched (not resident) until used: tcp_fd and
 	 * the rest mean something only while p->used */
+	for (unsigned i = 0; i < RESOLVER_PENDING_MAX; i++)
+		res->free_slots[i] = (uint16_t)(RESOLVER_PENDING_MAX - 1 - i);
+	res->n_free = RESOLVER_PENDING_MAX;
+	res->dl_head = res->dl_tail = -1;
 	res->cache = sf_dns_cache_new(SF_DNS_CACHE_DEFAULT);
 	/* the guest's MTU bounds our segments: minus IPv6 and TCP headers with options */
 	mss = d->opts->mtu > 100 ? d->opts->mtu - 64 : 536;
@@ -138,14 +152,75 @@ Resolver *resolver_new(Daemon *d)
 	return res;
 }
 
-static void pending_free(Pending *p)
+static void dl_unlink(Resolver *res, Pending *p)
+{
+	if (p->dl_prev >= 0)
+		res->pending[p->dl_prev].dl_next = p->dl_next;
+	else
+		res->dl_head = p->dl_next;
+	if (p->dl_next >= 0)
+		res->pending[p->dl_next].dl_prev = p->dl_prev;
+	else
+		res->dl_tail = p->dl_prev;
+	p->dl_prev = p->dl_next = -1;
+}
+
+/* Links @p (not in the list) by its deadline: from the tail, which is where it goes unless its deadline is now. */
+static void dl_insert(Resolver *res, Pending *p)
+{
+	int16_t i = (int16_t)(p - res->pending), after = (int16_t)res->dl_tail;
+
+	while (after >= 0 && res->pending[after].deadline_ms > p->deadline_ms)
+		after = res->pending[after].dl_prev;
+	p->dl_prev = after;
+	p->dl_next = (int16_t)(after >= 0 ? res->pending[after].dl_next : res->dl_head);
+	if (after >= 0)
+		res->pending[after].dl_next = i;
+	else
+		res->dl_head = i;
+	if (p->dl_next >= 0)
+		res->pending[p->dl_next].dl_prev = i;
+	else
+		res->dl_tail = i;
+}
+
+/* Sets @p's deadline, keeping the list in deadline order. */
+static void deadline_set(Resolver *res, Pending *p, int64_t at_ms)
+{
+	dl_unlink(res, p);
+	p->deadline_ms = at_ms;
+	dl_insert(res, p);
+}
+
+/* A free slot, in the deadline list (due at @now_ms until a deadline is set); NULL if none. */
+static Pending *pending_alloc(Resolver *res, int64_t now_ms)
+{
+	Pending *p;
+
+	if (res->n_free == 0)
+		return NULL;
+	p = &res->pending[res->free_slots[--res->n_free]];
+	p->used = true;
+	p->tcp_fd = -1;
+	p->deadline_ms = now_ms;
+	dl_insert(res, p);
+	return p;
+}
+
+static void pending_free(Resolver *res, Pending *p)
 {
 	if (!p->used)
 		return;
-	if (p->tcp_fd >= 0)
+	if (p->tcp_fd >= 0) {
 		close(p->tcp_fd);
+		res->n_tcp--;
+	}
 	g_clear_pointer(&p->tcp_stream, sf_dns_stream_free);
 	g_clear_pointer(&p->tcp_out, g_free);
+	dl_unlink(res, p);
+	if (res->by_id[p->id] == (uint16_t)(p - res->pending) + 1)
+		res->by_id[p->id] = 0;
+	res->free_slots[res->n_free++] = (uint16_t)(p - res->pending);
 	memset(p, 0, sizeof(*p));
 	p->tcp_fd = -1;
 }
@@ -155,7 +230,7 @@ void resolver_free(Resolver *res)
 	if (res == NULL)
 		return;
 	for (unsigned i = 0; i < RESOLVER_PENDING_MAX; i++)
-		pending_free(&res->pending[i]);
+		pending_free(res, &res->pending[i]);
 	if (res->fd4 >= 0)
 		close(res->fd4);
 	if (res->fd6 >= 0)
@@ -271,7 +346,7 @@ static bool upstream_send(Resolver *res, Pending *p, int64_t now_ms)
 	int fd;
 	size_t len;
 
-	p->deadline_ms = now_ms + RESOLVER_TRY_MS;
+	deadline_set(res, p, now_ms + RESOLVER_TRY_MS);
 	if (u == NULL)
 		return false;
 	sl = upstream_sockaddr(u, &ss);
@@ -303,10 +378,11 @@ static bool upstream_tcp_start(Resolver *res, Pending *p, int64_t now_ms)
 		return false;
 	}
 	p->tcp_fd = fd;
+	res->n_tcp++;
 	p->tcp_out = sf_dns_stream_frame(res->out, len, &p->tcp_out_len);
 	p->tcp_out_off = 0;
 	p->tcp_stream = sf_dns_stream_new();
-	p->deadline_ms = now_ms + RESOLVER_TRY_MS;
+	deadline_set(res, p, now_ms + RESOLVER_TRY_MS);
 	return p->tcp_out != NULL;
 }
 
@@ -321,7 +397,7 @@ static void pending_fail(Resolver *res, Pending *p, int64_t now_ms)
 		    NULL, now_ms);
 	if (sf_dns_reply_servfail(&p->q, res->out, sizeof(res->out), &len))
 		client_send(res, &c, res->out, len, now_ms);
-	pending_free(p);
+	pending_free(res, p);
 }
 
 /* An upstream's bytes for @p (UDP datagram or a whole TCP message). */
@@ -345,15 +421,15 @@ static void pending_answer(Resolver *res, Pending *p, const uint8_t *msg, size_t
 	if (r == SF_DNS_ANSWER_REPLY && ans.cache_ttl > 0)
 		sf_dns_cache_insert(res->cache, &p->q, &ans);
 	deliver(res, &c, &p->q, &ans, now_ms);
-	pending_free(p);
+	pending_free(res, p);
 }
 
 static Pending *pending_by_id(Resolver *res, uint16_t id)
 {
-	for (unsigned i = 0; i < RESOLVER_PENDING_MAX; i++)
-		if (res->pending[i].used && res->pending[i].id == id && res->pending[i].tcp_fd < 0)
-			return &res->pending[i];
-	return NULL;
+	unsigned at = res->by_id[id];
+	Pending *p = at > 0 ? &res->pending[at - 1] : NULL;
+
+	return p != NULL && p->used && p->id == id && p->tcp_fd < 0 ? p : NULL;
 }
 
 static bool from_upstream(const Resolver *res, const Pending *p, const struct sockaddr_storage *ss)
@@ -453,11 +529,10 @@ static void tcp_progress(Resolver *res, Pending *p, short revents, int64_t now_m
 
 static void timers_run(Resolver *res, int64_t now_ms)
 {
-	for (unsigned i = 0; i < RESOLVER_PENDING_MAX; i++) {
-		Pending *p = &res->pending[i];
+	/* the list is in deadline order: only the due ones are looked at */
+	while (res->dl_head >= 0 && res->pending[res->dl_head].deadline_ms <= now_ms) {
+		Pending *p = &res->pending[res->dl_head];
 
-		if (!p->used || now_ms < p->deadline_ms)
-			continue;
 		if (p->tcp_fd >= 0 || ++p->tries >= RESOLVER_TRIES || res->d->upstreams.n_use == 0) {
 			pending_fail(res, p, now_ms);
 			continue;
@@ -475,11 +550,8 @@ static uint16_t fresh_id(Resolver *res)
 {
 	for (;;) {
 		uint16_t id = (uint16_t)g_random_int_range(0, 65536);
-		bool used = false;
 
-		for (unsigned i = 0; i < RESOLVER_PENDING_MAX && !used; i++)
-			used = res->pending[i].used && res->pending[i].id == id;
-		if (!used)
+		if (res->by_id[id] == 0)
 			return id;
 	}
 }
@@ -521,19 +593,17 @@ static void query_slow(Resolver *res, const Client *c, const uint8_t *msg, size_
 		deliver(res, c, &q, &ans, now_ms); /* counts the hit (ans.from_cache) */
 		return;
 	}
-	for (unsigned i = 0; i < RESOLVER_PENDING_MAX && p == NULL; i++)
-		if (!res->pending[i].used)
-			p = &res->pending[i];
-	if (p == NULL || res->d->upstreams.n_use == 0) {
-		if (p == NULL)
+	if (res->d->upstreams.n_use > 0)
+		p = pending_alloc(res, now_ms);
+	if (p == NULL) {
+		if (res->d->upstreams.n_use > 0)
 			res->pending_full++;
 		if (sf_dns_reply_servfail(&q, res->out, sizeof(res->out), &rlen))
 			client_send(res, c, res->out, rlen, now_ms);
 		return;
 	}
-	p->used = true;
-	p->tcp_fd = -1;
 	p->id = fresh_id(res);
+	res->by_id[p->id] = (uint16_t)(p - res->pending) + 1;
 	p->q = q;
 	p->client_tcp = c->tcp;
 	p->conn = c->conn;
@@ -547,7 +617,7 @@ static void query_slow(Resolver *res, const Client *c, const uint8_t *msg, size_
 	p->upstream = 0; /* the first upstream first, as resolv.conf means it */
 	p->tries = 0;
 	if (!upstream_send(res, p, now_ms))
-		p->deadline_ms = now_ms; /* the timer tries the next one */
+		deadline_set(res, p, now_ms); /* the timer tries the next one */
 }
 
 static void query(Resolver *res, const Client *c, const uint8_t *msg, size_t len, int64_t now_ms)
@@ -602,15 +672,16 @@ int resolver_fill(Resolver *res, struct pollfd *fds, int max, int64_t now_ms, in
 		res->fill_fd6 = n;
 		fds[n++] = (struct pollfd){ .fd = res->fd6, .events = POLLIN };
 	}
-	for (unsigned i = 0; i < RESOLVER_PENDING_MAX; i++) {
-		Pending *p = &res->pending[i];
-		int64_t left;
+	if (res->dl_head >= 0) {
+		int64_t left = MAX(res->pending[res->dl_head].deadline_ms - now_ms, 0);
 
-		if (!p->used)
-			continue;
-		left = MAX(p->deadline_ms - now_ms, 0);
 		if (*timeout_ms < 0 || left < *timeout_ms)
 			*timeout_ms = (int)left;
+	}
+	/* the queries asking over TCP (rare: truncated answers) */
+	for (int i = res->n_tcp > 0 ? res->dl_head : -1; i >= 0; i = res->pending[i].dl_next) {
+		Pending *p = &res->pending[i];
+
 		if (p->tcp_fd >= 0 && n < max) {
 			fds[n++] = (struct pollfd){ .fd = p->tcp_fd,
 						    .events = p->tcp_out_off < p->tcp_out_len ? POLLOUT : POLLIN };

@@ -15,6 +15,8 @@
 #define SF_FLOW_TIMEOUT_TCP_CLOSING_MS (10 * 1000)
 #define SF_FLOW_TIMEOUT_UDP_MS (60 * 1000)
 #define SF_FLOW_TIMEOUT_ICMP_MS (30 * 1000)
+/* slots a refused insert into a full table sweeps for expired flows, at most */
+#define SF_FLOW_FULL_SWEEP 64u
 
 /**
  * SfFlowKey:

@@ -216,12 +216,22 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(SfLearned, sf_learned_free)
  * sf_learned_add:
  * Opens @addr as an answer for @name (normalized, copied) until @now_ms +
  * @ttl_s seconds (the caller has clamped the TTL). Re-adding refreshes the
- * expiry (never shortens it). Full tables first drop expired entries;
- * returns FALSE when there is still no room (the caller strips the address
- * from the answer: fail closed).
+ * expiry (never shortens it). A new address in a full table evicts the
+ * entry nearest to expiry (an expired one first): O(log n) whatever the
+ * fill, counted in SfLearnedStats, except an address added or refreshed
+ * since the last sf_learned_begin(): then @addr is refused and FALSE
+ * returned (the caller strips it from the answer: fail closed).
  */
 bool sf_learned_add(SfLearned *learned, const SfAddr *addr, const char *name, int64_t now_ms,
 		    uint32_t ttl_s);
+
+/**
+ * sf_learned_begin:
+ * Starts learning one answer: the addresses added until the next call are
+ * never evicted for one another. Without a call, nothing added is ever
+ * evicted (a full table refuses: fail closed).
+ */
+void sf_learned_begin(SfLearned *learned);
 
 /**
  * sf_learned_lookup:
@@ -234,7 +244,28 @@ unsigned sf_learned_lookup(const SfLearned *learned, const SfAddr *addr, int64_t
 /** sf_learned_count: addresses held, expired ones included until swept. */
 uint32_t sf_learned_count(const SfLearned *learned);
 
-/** sf_learned_sweep: drops names expired more than @grace_ms before @now_ms; returns how many. */
+/**
+ * SfLearnedStats:
+ * What the learned table did since it was made (for the status counters).
+ */
+typedef struct {
+	uint64_t inserted;        /* new addresses */
+	uint64_t evicted_expired; /* a full table made room by dropping an expired address */
+	uint64_t evicted_live;    /* ... by dropping the live address nearest to expiry */
+	uint64_t refused;         /* not opened: the table held only this answer's addresses */
+	uint64_t expired;         /* addresses the sweep dropped */
+	uint32_t count, max;
+} SfLearnedStats;
+
+/** sf_learned_stats: fills @stats. */
+void sf_learned_stats(const SfLearned *learned, SfLearnedStats *stats);
+
+/**
+ * sf_learned_sweep:
+ * Drops the addresses whose names all expired more than @grace_ms before
+ * @now_ms, nearest to expiry first and a bounded number per call (the rest
+ * wait for the next call, or are evicted first); returns the names dropped.
+ */
 uint32_t sf_learned_sweep(SfLearned *learned, int64_t now_ms, int64_t grace_ms);
 
 /**

@@ -42,8 +42,15 @@ Servers (internet namespace):
         forgedonly-*  only the forgeries, never the right answer
         silent-*    nothing
         random-*    an address picked at random from 192.0.2.0/24 and 198.51.100.0/24 (not .1, .254)
+        wide-*      AAAA: 64 addresses never answered before (2001:db8:f000::/36, counting up), TTL
+                    3600, in one datagram whatever the EDNS size (A: the right answer); not logged
         anything else: the right answer
       the right answer is 203.0.113.10; every forged or garbage answer says 203.0.113.66.
+
+  dns-load ADDR [--prefix P] [--suffix S] [--qtype 28] [--count N] [--window W] [--seconds S]
+      N queries (EDNS, 4096 bytes) for names P<random>.S to ADDR port 53, W outstanding at once,
+      each waited for 2 s at most; prints "dns answered=A of N timeouts=T records=R
+      p50_ms=.. p99_ms=.. max_ms=.. seconds=.. qps=.." (records: answer records received)
 
 Signals (anywhere):
   storm PID [--count 200] [--seconds 2] [--target FILE --files F1 F2 ... [--last F]]
@@ -166,6 +173,12 @@ def icmp6(src, dst, typ, body):
     msg = struct.pack("!BBH", typ, 0, 0) + body
     c = l4_csum6(src, dst, 58, msg)
     return msg[:2] + struct.pack("!H", c) + msg[4:]
+
+
+def dns_query_edns(name, qtype, qid):
+    q = encode_name(name) + struct.pack("!HH", qtype, 1)
+    opt = b"\x00" + struct.pack("!HHIH", 41, 4096, 0, 0)
+    return struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 1) + q + opt
 
 
 def dns_query(name, qid=None):
@@ -452,6 +465,7 @@ def cmd_dns_server(a):
     print("listening", flush=True)
     end = deadline_after(a.seconds)
     good, bad = "203.0.113.10", "203.0.113.66"
+    wide_next = 0
     while time.monotonic() < end:
         now = time.monotonic()
         timeout = 0.2
@@ -481,6 +495,14 @@ def cmd_dns_server(a):
         qid, labels, question = q
         kind = labels[0].split("-")[0] if labels else ""
         name = ".".join(labels)
+        if kind == "wide" and struct.unpack("!H", question[-4:-2])[0] == 28:
+            rrs = b""
+            for _ in range(64):
+                addr = bytes([0x20, 0x01, 0x0d, 0xb8, 0xf0, 0, 0, 0]) + struct.pack("!Q", wide_next)
+                wide_next += 1
+                rrs += b"\xc0\x0c" + struct.pack("!HHIH", 28, 1, 3600, 16) + addr
+            s.sendto(struct.pack("!HHHHHH", qid, 0x8180, 1, 64, 0, 0) + question + rrs, peer)
+            continue
         print(f"{time.monotonic():.3f} query {name} id {qid} from {peer[0]}:{peer[1]}", flush=True)
         right = dns_reply(qid, question, good)
         garbage = [
@@ -517,6 +539,52 @@ def cmd_dns_server(a):
 
 
 # ---------------------------------------------------------------- clients
+
+def cmd_dns_load(a):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    s.connect((a.addr, 53))
+    out = {}  # id -> sent at
+    lat, answered, timeouts, records, sent = [], 0, 0, 0, 0
+    t0 = time.monotonic()
+    end = t0 + a.seconds
+    while (sent < a.count or out) and time.monotonic() < end:
+        now = time.monotonic()
+        while sent < a.count and len(out) < a.window:
+            qid = random.randrange(65536)
+            if qid in out:
+                continue
+            out[qid] = now
+            s.send(dns_query_edns(f"{a.prefix}{rand_label(16)}.{a.suffix}", a.qtype, qid))
+            sent += 1
+        for qid in [q for q, t in out.items() if now - t > 2.0]:
+            del out[qid]
+            timeouts += 1
+        r, _, _ = select.select([s], [], [], 0.05)
+        if not r:
+            continue
+        while True:
+            try:
+                msg = s.recv(65536, socket.MSG_DONTWAIT)
+            except (BlockingIOError, ConnectionRefusedError):
+                break
+            if len(msg) < 12:
+                continue
+            qid, _, _, an = struct.unpack("!HHHH", msg[:8])
+            t = out.pop(qid, None)
+            if t is None:
+                continue
+            answered += 1
+            records += an
+            lat.append((time.monotonic() - t) * 1000)
+    timeouts += len(out)
+    secs = time.monotonic() - t0
+    lat.sort()
+    pct = lambda p: lat[min(len(lat) - 1, int(len(lat) * p))] if lat else 0.0
+    print(f"dns answered={answered} of {sent} timeouts={timeouts} records={records} "
+          f"p50_ms={pct(0.5):.1f} p99_ms={pct(0.99):.1f} max_ms={(lat[-1] if lat else 0):.1f} "
+          f"seconds={secs:.1f} qps={answered / secs if secs > 0 else 0:.0f}", flush=True)
+
 
 def cmd_reset_client(a):
     s = socket.create_connection((a.addr, a.port), timeout=a.timeout)
@@ -999,6 +1067,14 @@ def main():
     ds.add_argument("--forge-from")
     ds.add_argument("--seconds", type=float, default=60)
     ds.add_argument("--log")
+    dl = sub.add_parser("dns-load")
+    dl.add_argument("addr")
+    dl.add_argument("--prefix", default="wide-")
+    dl.add_argument("--suffix", default="wide.example")
+    dl.add_argument("--qtype", type=int, default=28)
+    dl.add_argument("--count", type=int, default=1000)
+    dl.add_argument("--window", type=int, default=8)
+    dl.add_argument("--seconds", type=float, default=60)
     rc = sub.add_parser("reset-client")
     rc.add_argument("addr")
     rc.add_argument("port", type=int)
@@ -1059,7 +1135,7 @@ def main():
     st.add_argument("--last", help="copied over --target after the storm (no signal)")
     a = p.parse_args()
     {"frames": cmd_frames, "reset-server": cmd_reset_server, "hold-server": cmd_hold_server,
-     "dns-server": cmd_dns_server, "reset-client": cmd_reset_client, "slow-get": cmd_slow_get,
+     "dns-server": cmd_dns_server, "dns-load": cmd_dns_load, "reset-client": cmd_reset_client, "slow-get": cmd_slow_get,
      "connect-loop": cmd_connect_loop, "http-loop": cmd_http_loop, "udp-hold": cmd_udp_hold, "tcp-hold": cmd_tcp_hold,
      "many": cmd_many, "api-silent": cmd_api_silent, "api-burst": cmd_api_burst,
      "api-oversized": cmd_api_oversized, "api-slow": cmd_api_slow, "storm": cmd_storm}[a.cmd](a)

@@ -59,6 +59,8 @@ static void test_bound(void)
 	/* once they idle out, new flows fit again */
 	k = key_n(50, IPPROTO_UDP);
 	g_assert_nonnull(sf_flow_insert(t, &k, SF_FLOW_TIMEOUT_UDP_MS + 2000));
+	/* (that insert swept a bounded stretch; the daemon's sweep takes the rest) */
+	sf_flow_expire(t, SF_FLOW_TIMEOUT_UDP_MS + 2000, sf_flow_capacity(t));
 	g_assert_cmpuint(sf_flow_count(t), ==, 1);
 }
 
@@ -131,6 +133,51 @@ static void test_sweep_budget(void)
 	g_assert_cmpuint(removed, ==, 1000);
 }
 
+/*
+ * Issue 13: a full table must cost a new flow no more than an empty one. A
+ * refused insert into a full table of live flows used to sweep the whole
+ * table (2 x `flows max` slots) each time: a container SYN flood past the
+ * bound cost a sweep per frame. Now it sweeps SF_FLOW_FULL_SWEEP slots.
+ */
+static void test_full_cost(void)
+{
+	const uint32_t max = 65536, n = 20000;
+	g_autoptr(SfFlowTable) t = sf_flow_table_new(max);
+	int64_t t0, t_empty, t_full;
+	uint32_t i, tries;
+
+	t0 = g_get_monotonic_time();
+	for (i = 0; i < n; i++) {
+		SfFlowKey k = key_n(i, IPPROTO_TCP);
+
+		g_assert_nonnull(sf_flow_insert(t, &k, 0));
+	}
+	t_empty = g_get_monotonic_time() - t0;
+	for (; i < max; i++) {
+		SfFlowKey k = key_n(i, IPPROTO_TCP);
+
+		g_assert_nonnull(sf_flow_insert(t, &k, 0));
+	}
+	t0 = g_get_monotonic_time();
+	for (uint32_t j = 0; j < n; j++) {
+		SfFlowKey k = key_n(max + j, IPPROTO_UDP);
+
+		g_assert_null(sf_flow_insert(t, &k, 1000));
+	}
+	t_full = g_get_monotonic_time() - t0;
+	g_test_message("%u inserts: %.1f ms into an empty table, %.1f ms refused by a full one", n,
+		       (double)t_empty / 1000.0, (double)t_full / 1000.0);
+	g_assert_cmpint(t_full, <=, 10 * t_empty + 200 * 1000);
+	/* once they idle out, repeated attempts reclaim them: a pass over the table at most */
+	for (tries = 0;; tries++) {
+		SfFlowKey k = key_n(2 * max, IPPROTO_UDP);
+
+		g_assert_cmpuint(tries, <=, sf_flow_capacity(t) / SF_FLOW_FULL_SWEEP + 1);
+		if (sf_flow_insert(t, &k, SF_FLOW_TIMEOUT_TCP_SYN_MS + 1) != NULL)
+			break;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -139,5 +186,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/flow/timeouts", test_timeouts);
 	g_test_add_func("/flow/churn", test_churn);
 	g_test_add_func("/flow/sweep-budget", test_sweep_budget);
+	g_test_add_func("/flow/full-cost", test_full_cost);
 	return g_test_run();
 }

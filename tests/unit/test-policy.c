@@ -284,6 +284,27 @@ static void test_learned(void)
 	g_assert_cmpuint(sf_learned_count(l), ==, 0);
 }
 
+static void learn_ip(SfLearned *l, uint8_t last, const char *name, int64_t now_ms, uint32_t ttl)
+{
+	uint8_t ip[4] = { 203, 0, 113, last };
+	SfAddr a;
+
+	sf_addr_from_ipv4(&a, ip);
+	sf_learned_begin(l);
+	g_assert_true(sf_learned_add(l, &a, name, now_ms, ttl));
+}
+
+static bool learned_has(const SfLearned *l, uint8_t last, int64_t now_ms)
+{
+	uint8_t ip[4] = { 203, 0, 113, last };
+	const char *names[SF_LEARNED_NAMES_PER_ADDR];
+	int64_t exp[SF_LEARNED_NAMES_PER_ADDR];
+	SfAddr a;
+
+	sf_addr_from_ipv4(&a, ip);
+	return sf_learned_lookup(l, &a, now_ms, names, exp, G_N_ELEMENTS(names)) > 0;
+}
+
 static void test_learned_bounds(void)
 {
 	g_autoptr(SfLearned) l = sf_learned_new(4);
@@ -291,7 +312,11 @@ static void test_learned_bounds(void)
 	uint8_t ip[4] = { 203, 0, 113, 0 };
 	const char *names[SF_LEARNED_NAMES_PER_ADDR];
 	int64_t exp[SF_LEARNED_NAMES_PER_ADDR];
+	SfLearnedStats st;
 
+	/* one answer of five addresses into a table of four: the fifth is refused,
+	 * never one the same answer opened (the client would read a closed address) */
+	sf_learned_begin(l);
 	for (int i = 0; i < 4; i++) {
 		ip[3] = (uint8_t)i;
 		sf_addr_from_ipv4(&a, ip);
@@ -299,10 +324,19 @@ static void test_learned_bounds(void)
 	}
 	ip[3] = 99;
 	sf_addr_from_ipv4(&a, ip);
-	/* full of live entries: refused (the caller strips the answer) */
 	g_assert_false(sf_learned_add(l, &a, "a.example", 0, 10));
-	/* expired ones make room */
+	for (uint8_t i = 0; i < 4; i++)
+		g_assert_true(learned_has(l, i, 0));
+	/* without sf_learned_begin() nothing is evicted: fail closed */
+	g_assert_false(sf_learned_add(l, &a, "a.example", 20000, 10));
+	/* the next answer evicts the entry nearest to expiry (expired ones count) */
+	sf_learned_begin(l);
 	g_assert_true(sf_learned_add(l, &a, "a.example", 20000, 10));
+	sf_learned_stats(l, &st);
+	g_assert_cmpuint(st.count, ==, 4);
+	g_assert_cmpuint(st.refused, ==, 2);
+	g_assert_cmpuint(st.evicted_expired, ==, 1);
+	g_assert_cmpuint(st.evicted_live, ==, 0);
 	/* one address, more names than slots: the soonest to expire gives way */
 	for (int i = 0; i < SF_LEARNED_NAMES_PER_ADDR + 1; i++) {
 		g_autofree char *n = g_strdup_printf("n%d.example", i);
@@ -311,6 +345,107 @@ static void test_learned_bounds(void)
 	}
 	g_assert_cmpuint(sf_learned_lookup(l, &a, 20000, names, exp, G_N_ELEMENTS(names)), ==,
 			 SF_LEARNED_NAMES_PER_ADDR);
+}
+
+/* A full table evicts in expiry order: the entry whose names all expire first goes first. */
+static void test_learned_eviction_order(void)
+{
+	g_autoptr(SfLearned) l = sf_learned_new(16);
+	SfLearnedStats st;
+
+	/* expiries 100 s, 99 s, ... 85 s, in a shuffled order */
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned k = (i * 7) % 16;
+
+		learn_ip(l, (uint8_t)k, "a.example", 0, 100 - k);
+	}
+	/* a second name keeps address 15 (85 s) until 200 s */
+	learn_ip(l, 15, "b.example", 0, 200);
+	/* a refresh moves address 14 (86 s) to 300 s */
+	learn_ip(l, 14, "a.example", 0, 300);
+	/* eight new addresses: 13, 12, ... 6 (87 s ... 94 s) give way, in that order */
+	for (unsigned i = 0; i < 8; i++) {
+		learn_ip(l, (uint8_t)(100 + i), "c.example", 1000, 1000);
+		g_assert_false(learned_has(l, (uint8_t)(13 - i), 1000));
+		if (i < 7)
+			g_assert_true(learned_has(l, (uint8_t)(12 - i), 1000));
+	}
+	for (uint8_t k = 0; k <= 5; k++)
+		g_assert_true(learned_has(l, k, 1000));
+	g_assert_true(learned_has(l, 14, 1000));
+	g_assert_true(learned_has(l, 15, 1000));
+	/* at 96.5 s, 5 and 4 have expired: they go first, counted as such */
+	learn_ip(l, 120, "c.example", 96500, 1000);
+	learn_ip(l, 121, "c.example", 96500, 1000);
+	g_assert_false(learned_has(l, 5, 90000));
+	g_assert_false(learned_has(l, 4, 90000));
+	g_assert_true(learned_has(l, 3, 90000));
+	sf_learned_stats(l, &st);
+	g_assert_cmpuint(st.evicted_live, ==, 8);
+	g_assert_cmpuint(st.evicted_expired, ==, 2);
+	g_assert_cmpuint(st.count, ==, 16);
+	/* the sweep takes the expired ones in the same order, and nothing live */
+	g_assert_cmpuint(sf_learned_sweep(l, 200000, 0), ==, 4);
+	g_assert_cmpuint(sf_learned_count(l), ==, 12);
+	g_assert_true(learned_has(l, 15, 199000));
+	g_assert_false(learned_has(l, 3, 90000));
+}
+
+/*
+ * Issue 13: a full table must cost an insert no more than an empty one. The
+ * table of the default size, N new addresses timed into it empty, then N
+ * more into it full (each evicting one); the bound is generous (a loaded
+ * machine) but far below a sweep of the table per insert, which took
+ * seconds here.
+ */
+static void test_learned_full_cost(void)
+{
+	const uint32_t max = SF_POLICY_DEFAULT_LEARNED_MAX, n = 20000;
+	g_autoptr(SfLearned) l = sf_learned_new(max);
+	int64_t t0, t_empty, t_full;
+	uint32_t next = 0;
+	SfLearnedStats st;
+
+	/* one answer of 64 addresses after another, as the hostile upstream sends them */
+#define LEARN_BATCH(count, at_ms)                                                            \
+	for (uint32_t i = 0; i < (count); i++, next++) {                                     \
+		SfAddr a = { 0 };                                                            \
+                                                                                             \
+		a.b[0] = 0x20; a.b[1] = 0x01; a.b[2] = 0x0d; a.b[3] = 0xb8;                  \
+		memcpy(a.b + 12, &next, 4);                                                  \
+		if (i % 64 == 0)                                                             \
+			sf_learned_begin(l);                                                 \
+		g_assert_true(sf_learned_add(l, &a, (i / 64) % 2 ? "x.wild.example" : "y.wild.example", \
+					     (at_ms), 3600));                                \
+	}
+	t0 = g_get_monotonic_time();
+	LEARN_BATCH(n, 0);
+	t_empty = g_get_monotonic_time() - t0;
+	LEARN_BATCH(max - n, 0);
+	g_assert_cmpuint(sf_learned_count(l), ==, max);
+	t0 = g_get_monotonic_time();
+	LEARN_BATCH(n, 1000);
+	t_full = g_get_monotonic_time() - t0;
+#undef LEARN_BATCH
+	sf_learned_stats(l, &st);
+	g_test_message("%u inserts: %.1f ms into an empty table, %.1f ms into a full one", n,
+		       (double)t_empty / 1000.0, (double)t_full / 1000.0);
+	g_assert_cmpuint(st.count, ==, max);
+	g_assert_cmpuint(st.evicted_live, ==, n);
+	g_assert_cmpint(t_full, <=, 10 * t_empty + 200 * 1000);
+	/* the oldest went first: the first address learned is gone, the last ones stay */
+	{
+		SfAddr a = { 0 };
+		const char *names[SF_LEARNED_NAMES_PER_ADDR];
+		int64_t exp[SF_LEARNED_NAMES_PER_ADDR];
+		uint32_t first = 0, last = next - 1;
+
+		a.b[0] = 0x20, a.b[1] = 0x01, a.b[2] = 0x0d, a.b[3] = 0xb8;
+		memcpy(a.b + 12, &first, 4);
+		g_assert_cmpuint(sf_learned_lookup(l, &a, 2000, names, exp, 4), ==, 0);
+		memcpy(a.b + 12, &last, 4);
+		g_assert_cmpuint(sf_learned_lookup(l, &a, 2000, names, exp, 4), ==, 1);
+	}
 }
 
 static void test_names(void)
@@ -431,6 +566,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/protected", test_protected);
 	g_test_add_func("/policy/learned", test_learned);
 	g_test_add_func("/policy/learned-bounds", test_learned_bounds);
+	g_test_add_func("/policy/learned-eviction-order", test_learned_eviction_order);
+	g_test_add_func("/policy/learned-full-cost", test_learned_full_cost);
 	g_test_add_func("/policy/names", test_names);
 	g_test_add_func("/policy/explicitly-allows", test_explicitly_allows);
 	g_test_add_func("/policy/default", test_default);

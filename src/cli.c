@@ -32,6 +32,8 @@ enum {
 	OPT_POLICY,
 	OPT_AUDIT_LOG,
 	OPT_CHECK_POLICY,
+	OPT_DEPRECATED_NO_HOST_LOOPBACK,
+	OPT_DEPRECATED_CREATE_SANDBOX,
 };
 
 static const struct option longopts[] = {
@@ -57,6 +59,9 @@ static const struct option longopts[] = {
 	{ "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
 	{ "check-policy", required_argument, NULL, OPT_CHECK_POLICY },
 	{ "disable-offload", no_argument, NULL, OPT_DISABLE_OFFLOAD },
+	/* slirp4netns 1.2 still accepts these two old spellings (with a warning) */
+	{ "no-host-loopback", no_argument, NULL, OPT_DEPRECATED_NO_HOST_LOOPBACK },
+	{ "create-sandbox", no_argument, NULL, OPT_DEPRECATED_CREATE_SANDBOX },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'v' },
 	{ 0, 0, 0, 0 },
@@ -124,6 +129,18 @@ static void error_line(const char *fmt, ...)
 	va_list ap;
 
 	fputs("slirp-filter: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void warning_line(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+static void warning_line(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("slirp-filter: warning: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -240,6 +257,9 @@ CliResult cli_parse(int argc, char **argv, CliOptions *opts)
 		case OPT_CIDR:
 			cidr = optarg;
 			break;
+		case OPT_DEPRECATED_NO_HOST_LOOPBACK:
+			warning_line("--no-host-loopback is deprecated, use --disable-host-loopback");
+			/* fall through */
 		case OPT_DISABLE_HOST_LOOPBACK:
 			opts->disable_host_loopback = true;
 			break;
@@ -257,6 +277,9 @@ CliResult cli_parse(int argc, char **argv, CliOptions *opts)
 			g_free(opts->userns_path);
 			opts->userns_path = g_strdup(optarg);
 			break;
+		case OPT_DEPRECATED_CREATE_SANDBOX:
+			warning_line("--create-sandbox is deprecated, use --enable-sandbox");
+			/* fall through */
 		case OPT_ENABLE_SANDBOX:
 			opts->enable_sandbox = true;
 			break;
@@ -346,18 +369,21 @@ bad_value:
 			goto fail;
 		}
 	}
-	if (opts->ready_fd >= 0 && !opts->configure) {
-		error_line("the option -r FD requires -c");
-		goto fail;
-	}
+	/* -r needs no -c: RootlessKit creates and configures the tap itself and
+	 * passes `--mtu 65520 -r 3 ... PID tap0` (slirp4netns dropped that check
+	 * in 0.4.0, when the ready fd moved to "everything is up") */
 	if (opts->has_macaddress && !opts->configure) {
 		error_line("--macaddress cannot be specified when --configure or -c is not specified");
 		goto fail;
 	}
-	if (argc - optind < 1 || argc - optind > 2) {
+	if (argc - optind < 1) {
 		error_line("expected PID|PATH [TAPNAME] after the options (see --help)");
 		goto fail;
 	}
+	/* slirp4netns only warns, "for preventing potential compatibility issue" */
+	if (argc - optind > 2)
+		warning_line("too many arguments: ignoring everything after TAPNAME \"%s\"",
+			     argv[optind + 1]);
 	if (opts->netns_type == NETNS_TYPE_PATH) {
 		opts->netns_path = g_strdup(argv[optind]);
 	} else {

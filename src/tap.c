@@ -9,6 +9,13 @@
  * namespace, opens the tap, configures it (-c), sends the fd to the parent
  * over a socketpair with SCM_RIGHTS and exits. The parent never leaves its
  * own namespaces, which is where libslirp must open host sockets.
+ *
+ * TUNSETIFF creates the tap, or attaches to one of that name that already
+ * exists: RootlessKit makes tap0 persistent (`ip tuntap add`), brings it up
+ * and configures its address itself, and runs us without -c. Attaching
+ * takes our flags (IFF_VNET_HDR included) for the new queue; only the
+ * tap's owner/group (or CAP_NET_ADMIN in its user namespace) may attach,
+ * and only one process at a time: EBUSY means another helper holds it.
  */
 #include "config.h"
 
@@ -63,7 +70,12 @@ static int open_tap(const char *name)
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	g_strlcpy(ifr.ifr_name, name, sizeof(ifr.ifr_name));
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		fprintf(stderr, "slirp-filter: ioctl(TUNSETIFF, %s): %s\n", name, g_strerror(errno));
+		int e = errno;
+
+		fprintf(stderr, "slirp-filter: ioctl(TUNSETIFF, %s): %s%s\n", name, g_strerror(e),
+			e == EBUSY ? " (the tap exists and another process holds it: is a helper"
+				     " still running for this namespace?)"
+				   : "");
 		close(fd);
 		return -1;
 	}

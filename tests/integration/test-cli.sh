@@ -43,7 +43,6 @@ bad_option "invalid MAC address" -c --macaddress=02:11:22 1 tap0
 bad_option "--macaddress cannot be specified" --macaddress=02:11:22:33:44:55 1 tap0
 bad_option "--netns-type" --netns-type=ip 1 tap0
 bad_option "--target-type" --target-type=bess 1 tap0
-bad_option "requires -c" -r 3 1 tap0
 bad_option "invalid file descriptor" -c -e x 1 tap0
 bad_option "--outbound-addr" --outbound-addr=no-such-if0 1 tap0
 bad_option "--outbound-addr6" --outbound-addr6=1.2.3.4 1 tap0

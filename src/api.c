@@ -13,7 +13,15 @@
  * trickling bytes cannot make the loop re-parse its growing buffer without
  * end; a request is at most SF_API_REQUEST_MAX bytes, which bounds each
  * parse (under a millisecond). The reply is written as the socket accepts
- * it, resumed on POLLOUT, then the connection is closed. Every client has
+ * it, resumed on POLLOUT. Then, unless the client has already shut down its
+ * write side, the helper shuts down its own (the client reads the reply and
+ * EOF) and reads and discards what the client still sends, until its EOF,
+ * API_DRAIN_MAX bytes or the deadline, before it closes: a client that is
+ * still writing a request refused as too large (slirp4netns's clients write
+ * the whole request, then read) finishes its write and reads the error,
+ * instead of an EPIPE, or an ECONNRESET that a close with unread bytes
+ * would make, before it gets to read. Nothing drained is stored, and at
+ * most API_DRAIN_READS reads of it are done per loop round. Every client has
  * a deadline from accept() on; at most API_CLIENTS_MAX are served at once
  * and the listener is not polled while that many are open, so a connection
  * flood waits in the kernel's backlog instead of consuming memory here.
@@ -40,6 +48,8 @@
 #define API_CLIENT_TIMEOUT_MS 5000
 #define API_READ_CHUNK 4096
 #define API_SPECULATIVE_PARSES 8
+#define API_DRAIN_MAX (1024 * 1024) /* bytes discarded after the reply, at most */
+#define API_DRAIN_READS 16          /* reads of API_READ_CHUNK per round while draining */
 
 typedef struct {
 	int fd;              /* -1: slot closed */
@@ -47,6 +57,8 @@ typedef struct {
 	unsigned parses;     /* speculative parses spent */
 	char *reply;         /* NULL while reading */
 	size_t reply_len, reply_off;
+	bool eof;            /* the client shut down its write side */
+	size_t drained;      /* bytes discarded after the reply was sent */
 	int64_t deadline_ms;
 } ApiClient;
 
@@ -264,6 +276,7 @@ static void client_read(ApiServer *api, ApiClient *c)
 			return;
 		}
 		if (n == 0) { /* the client shut down writing: answer what we have */
+			c->eof = true;
 			client_answer(api, c);
 			return;
 		}
@@ -281,7 +294,49 @@ static void client_read(ApiServer *api, ApiClient *c)
 	}
 }
 
-/* Writes as much of the reply as the socket takes; closes once it is all out. */
+/* Whether the whole reply has been written, and only the drain is left. */
+static bool client_draining(const ApiClient *c)
+{
+	return c->reply != NULL && c->reply_off == c->reply_len;
+}
+
+/*
+ * Reads and discards what the client still sends after its reply went out;
+ * closes on its EOF, on an error, or once API_DRAIN_MAX bytes are discarded.
+ */
+static void client_drain(ApiClient *c)
+{
+	uint8_t chunk[API_READ_CHUNK];
+	unsigned i;
+
+	for (i = 0; i < API_DRAIN_READS; i++) {
+		ssize_t n = read(c->fd, chunk, sizeof(chunk));
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			break;
+		}
+		if (n == 0)
+			break;
+		c->drained += (size_t)n;
+		if (c->drained >= API_DRAIN_MAX) {
+			g_info("API: closing a client that sent %zu bytes more after its reply",
+			       c->drained);
+			break;
+		}
+	}
+	if (i == API_DRAIN_READS)
+		return; /* more may be there: the next round goes on */
+	client_close(c);
+}
+
+/*
+ * Writes as much of the reply as the socket takes; once it is all out, closes,
+ * or, when the client may still be writing, shuts down writing and drains.
+ */
 static void client_write(ApiClient *c)
 {
 	while (c->reply_off < c->reply_len) {
@@ -297,8 +352,13 @@ static void client_write(ApiClient *c)
 		}
 		c->reply_off += (size_t)n;
 	}
-	shutdown(c->fd, SHUT_RDWR);
-	client_close(c);
+	if (c->eof) {
+		shutdown(c->fd, SHUT_RDWR);
+		client_close(c);
+		return;
+	}
+	shutdown(c->fd, SHUT_WR);
+	client_drain(c);
 }
 
 static void accept_clients(ApiServer *api, int64_t now_ms)
@@ -334,13 +394,16 @@ int api_server_fill(ApiServer *api, struct pollfd *fds, int max, int64_t now_ms,
 	for (unsigned i = 0; i < api->nclients; i++) {
 		const ApiClient *c = &api->clients[i];
 		int64_t left = CLAMP(c->deadline_ms - now_ms, 0, API_CLIENT_TIMEOUT_MS);
+		short events;
 
 		/* a client without a slot in @fds still expires on time */
 		if (*timeout_ms < 0 || left < *timeout_ms)
 			*timeout_ms = (int)left;
 		if (n >= max)
 			continue;
-		fds[n++] = (struct pollfd){ .fd = c->fd, .events = c->reply ? POLLOUT : POLLIN };
+		/* reading the request or draining after the reply, or writing the reply */
+		events = c->reply == NULL || client_draining(c) ? POLLIN : POLLOUT;
+		fds[n++] = (struct pollfd){ .fd = c->fd, .events = events };
 		api->polled_clients++;
 	}
 	return n;
@@ -364,6 +427,8 @@ void api_server_dispatch(ApiServer *api, const struct pollfd *fds, int n, int64_
 			/* a freshly answered client tries its write at once */
 			if (c->fd >= 0 && c->reply != NULL)
 				client_write(c);
+		} else if (client_draining(c) && (rev & (POLLIN | POLLHUP | POLLERR))) {
+			client_drain(c);
 		} else if (c->reply != NULL && (rev & (POLLOUT | POLLHUP | POLLERR))) {
 			client_write(c);
 		}
@@ -374,7 +439,9 @@ void api_server_dispatch(ApiServer *api, const struct pollfd *fds, int n, int64_
 
 		if (c->fd >= 0 && now_ms >= c->deadline_ms) {
 			g_info("API: dropping a client after %d ms: %s", API_CLIENT_TIMEOUT_MS,
-			       c->reply == NULL ? "no complete request" : "reply not read");
+			       c->reply == NULL       ? "no complete request" :
+			       client_draining(c) ? "still sending after its reply" :
+							"reply not read");
 			client_close(c);
 		}
 		if (c->fd >= 0)

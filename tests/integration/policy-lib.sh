@@ -2,7 +2,7 @@
 # Helpers shared by the test-policy-*.sh tests; sourced after ../lib/topology.sh.
 #
 # probe_cont ARGS...   netprobe.py inside the container: prints "RESULT MS [DETAIL]"
-# expect_refused_fast RESULT_LINE WHAT   RESULT must be ECONNREFUSED within 100 ms
+# expect_refused_fast RESULT_LINE WHAT   RESULT must be ECONNREFUSED, the RST to the first SYN
 # audit_count KEY=VALUE...   matching records in $SF_AUDIT_LOG
 # expect_audit N WHAT KEY=VALUE...   at least N matching records (waits up to 3 s)
 # api CALL_JSON        one request on the API socket $SF_API; prints the reply
@@ -15,12 +15,17 @@ SF_API=""
 probe_cont() { in_cont timeout 20 python3 "$SF_PROBE" "$@"; }
 probe_host() { in_host timeout 20 python3 "$SF_PROBE" "$@"; }
 
-# expect_refused_fast "RESULT MS" WHAT: a TCP connect that an RST refused in under 100 ms
+# expect_refused_fast "RESULT MS" WHAT: a TCP connect refused by an RST to its first SYN. A
+# dropped SYN ends in a timeout, not ECONNREFUSED; an RST to a retransmitted SYN comes after
+# the kernel's first retransmission, 1 s after the SYN (the initial RTO): so under 1000 ms is
+# the first SYN answered, on an idle machine (a few ms) as on a loaded one. (A bound of 100 ms
+# failed when both cores were busy: the RST came after 155 ms of scheduling delay.)
 expect_refused_fast() {
 	local res ms
 	read -r res ms _ <<<"$1"
 	[ "$res" = ECONNREFUSED ] || fail "$2: expected ECONNREFUSED (an RST), got \"$1\""
-	awk -v ms="$ms" 'BEGIN { exit !(ms < 100) }' || fail "$2: refused after $ms ms (must be < 100 ms)"
+	awk -v ms="$ms" 'BEGIN { exit !(ms < 1000) }' ||
+		fail "$2: refused after $ms ms (must be < 1000 ms, the RST to the first SYN)"
 }
 
 # expect_result "RESULT MS [DETAIL]" WANT WHAT: the probe's RESULT word is WANT

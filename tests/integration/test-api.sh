@@ -79,12 +79,50 @@ expect_err '{"execute":"shutdown"}' "bad request: unknown execute"
 expect_err '{"execute":"add_hostfwd","arguments":{"proto":"sctp","host_port":1,"guest_port":1}}' "bad request: add_hostfwd: bad arguments.proto"
 expect_err '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_port":70000,"guest_port":1}}' "bad request: add_hostfwd: bad arguments.host_port"
 expect_err '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"::1","host_port":1,"guest_port":1}}' "bad request: add_hostfwd: bad arguments.host_addr"
-r=$(timeout 5 python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
-s.sendall(b" " * 100000); print(s.recv(4096).decode())' "$api") || true
-[ "$(echo "$r" | jget 'd["error"]["desc"]')" = "bad request: too large message" ] || fail "oversized request: $r"
 pass "malformed requests get an error reply"
+
+# oversized BYTES: a client that writes a request of BYTES, shuts down its write side and
+# reads the reply to EOF, as slirp4netns's clients do; prints "complete" or "cut-short"
+# (the write failed: EPIPE or ECONNRESET), then the reply. It reads the reply either way,
+# so the helper's answer is judged, whenever the helper closed.
+oversized() {
+	timeout 15 python3 - "$api" "$1" <<-'EOF'
+	import socket, sys
+	s = socket.socket(socket.AF_UNIX)
+	s.settimeout(10)
+	s.connect(sys.argv[1])
+	try:
+	    s.sendall(b" " * int(sys.argv[2]))
+	    s.shutdown(socket.SHUT_WR)
+	    how = "complete"
+	except (BrokenPipeError, ConnectionResetError):
+	    how = "cut-short"
+	got = b""
+	try:
+	    while True:
+	        d = s.recv(4096)
+	        if not d:
+	            break
+	        got += d
+	except ConnectionResetError:
+	    pass
+	print(how, got.decode())
+	EOF
+}
+too_large='{"error":{"desc":"bad request: too large message"}}'
+# the helper answers at 8 KiB and 1 byte, then reads and discards the rest of the request
+# (up to 1 MiB) before it closes: a client's whole write succeeds and it reads the error
+for size in 100000 1000000; do
+	r=$(oversized "$size") || fail "oversized request of $size bytes: the client failed: $r"
+	[ "$r" = "complete $too_large" ] || fail "oversized request of $size bytes: $r"
+done
+# past the 1 MiB it discards, the helper closes: the write is cut short, the reply still read
+r=$(oversized 4000000) || fail "oversized request of 4 MB: the client failed: $r"
+[ "$r" = "cut-short $too_large" ] || fail "oversized request of 4 MB: $r"
+grep -q 'API: closing a client that sent [0-9]* bytes more after its reply' "$SF_HELPER_LOG" ||
+	fail "no log of the client closed after the drain bound"
+kill -0 "$SF_HELPER_PID" || fail "helper died"
+pass "oversized requests: the error is read after a whole write of 100 kB and 1 MB, and after a 4 MB write cut short"
 
 # a silent client must not stall the data path or the API
 (sleep 8) | socat - "UNIX-CONNECT:$api" >/dev/null 2>&1 &

@@ -45,7 +45,14 @@ ask() {
 }
 status_of() { sed -n 's/.*status: \([A-Z]*\),.*/\1/p' "$SF_TMP/q-$1.out"; }
 a_records() { awk -v n="$1." '$1 == n && $3 == "IN" && $4 == "A" { print $5 }' "$SF_TMP/q-$1.out" | xargs; }
-ms_of() { cat "$SF_TMP/q-$1.ms"; }
+# the query's time as dig measured it, from its query to the reply (the time of the whole
+# `ip netns exec dig` when dig printed none): starting the processes, which takes seconds on a
+# loaded machine, is no part of the resolver's bound
+ms_of() {
+	local q
+	q=$(sed -n 's/^;; Query time: \([0-9]*\) msec$/\1/p' "$SF_TMP/q-$1.out")
+	if [ -n "$q" ]; then echo "$q"; else cat "$SF_TMP/q-$1.ms"; fi
+}
 # expect NAME STATUS ADDRESSES MAX_MS: the query ended with STATUS, these A records, in MAX_MS at most
 expect() {
 	[ -s "$SF_TMP/q-$1.ms" ] || fail "$1: dig did not end: $(cat "$SF_TMP/q-$1.out")"

@@ -27,8 +27,10 @@ SF_AUDIT_LOG=$SF_TMP/audit.jsonl
 SF_API=$SF_TMP/api.sock
 topo_start_helper $(podman_args) -a "$SF_API"
 
-# an established UDP session, allowed by A, that a mixed or empty policy would cut
-bg_in "$SF_CONT_NS" "$SF_TMP/hold.log" python3 "$SF_PROBE" hold 203.0.113.10 7 --udp --interval 0.1 --duration 50
+# an established UDP session, allowed by A, that a mixed or empty policy would cut; it must
+# outlast the test however slow the machine (meson's timeout ends a stuck test), so it runs
+# until it is killed at the end, never for a fixed time
+bg_in "$SF_CONT_NS" "$SF_TMP/hold.log" python3 "$SF_PROBE" hold 203.0.113.10 7 --udp --interval 0.1 --duration 3600
 HOLD_PID=${SF_PIDS[-1]}
 wait_until 5 grep -q '^echo 3$' "$SF_TMP/hold.log" || fail "the UDP session does not echo: $(cat "$SF_TMP/hold.log")"
 

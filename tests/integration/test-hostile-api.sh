@@ -5,7 +5,7 @@
 # Documented behaviour checked (README "Security model", "Bounded memory": API clients 16, 8 KiB
 # per request; src/api.c): at most 16 clients are served at once, further connections wait in
 # the listener's backlog (or find it full), each client has a 5 s deadline, a request over
-# 8 KiB gets the "too large message" error without more of it being read; the data path never
+# 8 KiB gets the "too large message" error without more of it being stored; the data path never
 # waits for the API (HTTP keeps answering fast throughout); well-formed requests, bursts of them,
 # and clients that trickle a request in under the deadline get correct answers; memory stays
 # bounded (VmHWM within 64 MiB of the start, iperf3 and the HTTP fetches included); afterwards a

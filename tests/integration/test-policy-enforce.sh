@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Enforcement (issue 3): allowed address and ports connect over IPv4 and IPv6; another port on
-# the same host is refused by an RST in under 100 ms; an address outside the policy is refused
+# the same host is refused by an RST to its first SYN (under 1 s); an address outside the policy is refused
 # for TCP, UDP and ICMP; nothing refused reaches the test internet; the audit log and the API
 # counters record each decision.
 . "$(dirname "$0")/../lib/topology.sh"
@@ -68,7 +68,7 @@ for dst in 203.0.113.10 2001:db8::10; do
 		fi
 	done
 done
-pass "TCP to ports 7 and 9 of the allowed hosts refused (ECONNREFUSED) in under 100 ms, v4 and v6"
+pass "TCP to ports 7 and 9 of the allowed hosts refused (ECONNREFUSED) by the RST to the first SYN, v4 and v6"
 
 # ---- an address outside the policy: TCP, UDP and ICMP, v4 and v6 ----
 expect_refused_fast "$(probe_cont tcp 203.0.113.99 80)" "TCP 203.0.113.99:80"

@@ -236,11 +236,16 @@ topo_start_helper() {
 		${SF_READY_R}<&- </dev/null >\"\$SF_HELPER_LOG\" 2>&1 &"
 	SF_HELPER_PID=$!
 	[ "${SF_NO_READY:-0}" = 1 ] && return 0
-	local deadline=$(( $(date +%s) + 10 ))
-	while [ "$(date +%s)" -lt "$deadline" ]; do
-		if read -r -t 0.1 -n 1 -u "$SF_READY_R" r; then break; fi
+	# wait until the byte is there (read -t 0 only looks), then read it: a `read -t`
+	# that times out just as the byte arrives can lose it. The bound is generous (a
+	# loaded machine, an ASan build); meson's timeout is the last resort.
+	local deadline=$(( $(date +%s) + 60 ))
+	while ! read -r -t 0 -u "$SF_READY_R"; do
 		kill -0 "$SF_HELPER_PID" 2>/dev/null || fail "the helper exited before it was ready"
+		[ "$(date +%s)" -lt "$deadline" ] || fail "the ready fd got nothing in 60 s"
+		sleep 0.05
 	done
+	read -r -n 1 -u "$SF_READY_R" r
 	[ "$r" = 1 ] || fail "the ready fd got \"$r\" instead of 1"
 }
 

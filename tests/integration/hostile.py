@@ -66,7 +66,7 @@ Clients (container namespace):
   connect-loop ADDR:PORT... [--interval S] [--seconds S] [--stop FILE]
       TCP connects to each target in turn every S seconds until the time is up or FILE exists;
       prints "ADDR:PORT RESULT=COUNT ..." per target
-  http-loop ADDR [--interval S] [--seconds S] [--stop FILE] [--timeout S]
+  http-loop ADDR [--interval S] [--seconds S] [--stop FILE] [--timeout S] [--min-ok N]
       GET / on ADDR port 80 every S seconds; prints "http ok=N errors=E ... max_ms=M median_ms=D"
   udp-hold ADDR PORT [--interval S] [--duration S] [--stop FILE]
       one UDP flow to an echo server, a datagram every S s; prints "udp sent=N replies=R lost=L
@@ -663,11 +663,12 @@ def cmd_connect_loop(a):
 
 
 def cmd_http_loop(a):
-    """GET / from a.addr port 80 every a.interval s until a.seconds pass or a.stop exists; prints
-    "http ok=N errors=E max_ms=M median_ms=D" (E counts failures of any kind)."""
+    """GET / from a.addr port 80 every a.interval s until a.seconds pass or a.stop exists (and,
+    with --min-ok N, N fetches have succeeded); prints "http ok=N errors=E max_ms=M median_ms=D"
+    (E counts failures of any kind)."""
     end = deadline_after(a.seconds)
     times, errors = [], {}
-    while time.monotonic() < end and not (a.stop and os.path.exists(a.stop)):
+    while time.monotonic() < end and not (a.stop and os.path.exists(a.stop) and len(times) >= a.min_ok):
         t0 = time.monotonic()
         try:
             s = socket.create_connection((a.addr, 80), timeout=a.timeout)
@@ -1092,6 +1093,7 @@ def main():
     cl.add_argument("--seconds", type=float, default=10)
     cl.add_argument("--stop", help="stop once this file exists")
     hl = sub.add_parser("http-loop")
+    hl.add_argument("--min-ok", type=int, default=0)
     hl.add_argument("addr")
     hl.add_argument("--interval", type=float, default=0.05)
     hl.add_argument("--seconds", type=float, default=20)

@@ -77,7 +77,7 @@ void sf_dns_answer_clear(SfDnsAnswer *ans)
 {
 	if (ans == NULL)
 		return;
-	free(ans->reply); /* both come from ldns_pkt2wire() */
+	free(ans->reply); /* both come from sf_dns_pkt_to_wire() */
 	free(ans->canon);
 	memset(ans, 0, sizeof(*ans));
 	ans->rule = -1;
@@ -281,10 +281,8 @@ static bool set_reply(SfDnsAnswer *ans, const ldns_pkt *p)
 	free(ans->reply);
 	ans->reply = NULL;
 	ans->reply_len = 0;
-	if (p == NULL || ldns_pkt2wire(&wire, p, &n) != LDNS_STATUS_OK || wire == NULL) {
-		free(wire);
+	if (p == NULL || !sf_dns_pkt_to_wire(p, &wire, &n))
 		return false;
-	}
 	ans->reply = wire;
 	ans->reply_len = n;
 	ans->rcode = ldns_pkt_get_rcode(p);
@@ -666,12 +664,13 @@ SfDnsAnswerResult sf_dns_answer_process(const uint8_t *msg, size_t len, const Sf
 	if (ans->reason == SF_DNS_REASON_CNAME_DENIED) /* audit mode: do not keep what enforce would refuse */
 		ans->cache_ttl = 0;
 
-	if (ldns_pkt2wire(&wire, out, &wire_len) != LDNS_STATUS_OK || wire == NULL) {
-		free(wire);
-		return ignore(ans, SF_DNS_REASON_UPSTREAM_MALFORMED);
+	/* the canonical form is only what the cache keeps: none for an answer it will not keep */
+	if (ans->cache_ttl > 0) {
+		if (!sf_dns_pkt_to_wire(out, &wire, &wire_len))
+			return ignore(ans, SF_DNS_REASON_UPSTREAM_MALFORMED);
+		ans->canon = wire;
+		ans->canon_len = wire_len;
 	}
-	ans->canon = wire;
-	ans->canon_len = wire_len;
 	if (!sf_dns_render(g_steal_pointer(&out), q, 0, ans))
 		return ignore(ans, SF_DNS_REASON_UPSTREAM_MALFORMED);
 	ans->result = SF_DNS_ANSWER_REPLY;

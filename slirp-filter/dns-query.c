@@ -220,8 +220,8 @@ bool sf_dns_pkt_to_wire(const ldns_pkt *pkt, uint8_t **wire, size_t *len)
 
 /* ---- the check ---- */
 
-/* Reads the question name of @owner into q->name and q->norm; returns a FORMERR reason or NONE. */
-static SfDnsReason read_name(const ldns_rdf *owner, SfDnsQuery *q)
+/* read_name() for a name with a fault: from ldns's presentation text, escapes and all (as reported). */
+static SfDnsReason read_name_text(const ldns_rdf *owner, SfDnsQuery *q)
 {
 	char *text = ldns_rdf2str(owner);
 	size_t n, label = 0;
@@ -258,6 +258,54 @@ static SfDnsReason read_name(const ldns_rdf *owner, SfDnsQuery *q)
 		q->norm[0] = '\0';
 	free(text);
 	return reason;
+}
+
+/*
+ * Reads the question name of @owner into q->name and q->norm; returns a
+ * FORMERR reason or NONE. The common case, a name of plain labels, is read
+ * straight from the wire form (ldns_wire2pkt() has bounded it: labels of at
+ * most 63 bytes, 255 in all): every byte a letter, digit, '-' or '_', then
+ * q->name is the labels joined by dots, exactly ldns's presentation text
+ * without the final dot. Anything else (the root, any other byte, a name
+ * over 253 characters) goes to read_name_text(), which decides and reports
+ * as before.
+ */
+static SfDnsReason read_name(const ldns_rdf *owner, SfDnsQuery *q)
+{
+	const uint8_t *w = ldns_rdf_data(owner);
+	size_t size = ldns_rdf_size(owner), pos = 0, n = 0;
+
+	if (w == NULL || ldns_rdf_get_type(owner) != LDNS_RDF_TYPE_DNAME || size < 2)
+		return read_name_text(owner, q); /* the root, or not a name */
+	for (;;) {
+		uint8_t l;
+
+		if (pos >= size)
+			return read_name_text(owner, q);
+		l = w[pos++];
+		if (l == 0)
+			break;
+		if (l > 63 || size - pos < l || n + (n > 0) + l > SF_DNS_NAME_MAX)
+			return read_name_text(owner, q);
+		if (n > 0)
+			q->name[n++] = '.';
+		for (size_t i = 0; i < l; i++) {
+			char c = (char)w[pos + i];
+
+			if (!(g_ascii_isalnum(c) || c == '-' || c == '_'))
+				return read_name_text(owner, q);
+			q->name[n++] = c;
+		}
+		pos += l;
+	}
+	if (n == 0 || pos != size)
+		return read_name_text(owner, q);
+	q->name[n] = '\0';
+	if (sf_name_normalize(q->name, n, q->norm) != NULL) {
+		q->norm[0] = '\0';
+		return SF_DNS_REASON_BAD_NAME;
+	}
+	return SF_DNS_REASON_NONE;
 }
 
 bool sf_dns_is_canary(const char *norm)

@@ -48,7 +48,11 @@
  * also what the cache keeps) is then rendered for the client: its id, RD
  * bit, the question and the asked name's owners in its letter case, OPT if
  * it sent one, and a TC reply with the question only when larger than its
- * UDP size. In audit mode (policy->mode) a denied chain name and rebinding
+ * UDP size. The common reply (A or AAAA records of the asked name, nothing
+ * else) is written directly in the bytes ldns would make (render_direct());
+ * every other shape goes through ldns_pkt2buffer_wire() into one reused
+ * buffer. The canonical form is kept in wire form only when the cache will
+ * keep the answer (cache_ttl > 0). In audit mode (policy->mode) a denied chain name and rebinding
  * addresses are only reported (reason, stripped[]), the answer is kept, and
  * the rebinding addresses are not learned.
  */

@@ -30,8 +30,9 @@
  * In audit mode the policy step only records what enforce mode would have
  * done (q->reason) and forwards (an unlisted qtype too, as qtype-not-allowed).
  *
- * The upstream query is built afresh, never relayed, so no bit the client
- * chose reaches the upstream beyond what the question needs: our own id
+ * The upstream query is built afresh (written byte by byte into the
+ * caller's buffer: no ldns, no allocation), never relayed, so no bit the
+ * client chose reaches the upstream beyond what the question needs: our own id
  * (random, the caller's), RD set and every other header bit clear, opcode
  * QUERY, one question in class IN whose name is the lower-case form (the
  * client's 0x20 letter case, one bit per letter, stays here and is put back

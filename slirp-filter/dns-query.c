@@ -115,11 +115,39 @@ const char *sf_dns_type_name(uint16_t qtype, char *buf, size_t size)
 
 /* ---- shared reply helpers (declared in dns-private.h) ---- */
 
+/*
+ * A valid name (q->norm set) is plain labels of letters, digits, '-' and
+ * '_' joined by dots (read_name() refuses anything else), so its wire form
+ * is written here directly; any other text goes to ldns's parser as before.
+ */
 ldns_rdf *sf_dns_q_dname(const SfDnsQuery *q)
 {
+	uint8_t wire[LDNS_MAX_DOMAINLEN + 1];
+	size_t n = strnlen(q->name, sizeof(q->name)), pos = 1, label = 0;
+
 	if (q->norm[0] == '\0')
 		return NULL;
-	return ldns_dname_new_frm_str(q->name);
+	if (n == 0 || n > SF_DNS_NAME_MAX)
+		return ldns_dname_new_frm_str(q->name);
+	for (size_t i = 0; i < n; i++) {
+		char c = q->name[i];
+
+		if (c == '.') {
+			if (pos - label - 1 == 0)
+				return ldns_dname_new_frm_str(q->name);
+			wire[label] = (uint8_t)(pos - label - 1);
+			label = pos++;
+		} else if ((g_ascii_isalnum(c) || c == '-' || c == '_') && pos - label - 1 < 63) {
+			wire[pos++] = (uint8_t)c;
+		} else {
+			return ldns_dname_new_frm_str(q->name);
+		}
+	}
+	if (pos - label - 1 == 0)
+		return ldns_dname_new_frm_str(q->name);
+	wire[label] = (uint8_t)(pos - label - 1);
+	wire[pos++] = 0;
+	return ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, pos, wire);
 }
 
 ldns_rr *sf_dns_q_question(const SfDnsQuery *q)

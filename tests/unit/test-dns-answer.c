@@ -876,6 +876,36 @@ static void test_render_direct(void)
 		g_assert_cmpuint(ldns_pkt_get_rcode(p), ==, cases[i].rcode);
 		g_assert_cmpint(ldns_pkt_edns(p), ==, cases[i].edns > 0);
 	}
+	/* the longest name (253 characters, four labels, mixed case) comes back as asked */
+	{
+		g_auto(SfDnsAnswer) ans = { 0 };
+		g_autoptr(ldns_pkt) p = NULL;
+		g_autofree char *qn = NULL;
+		g_autofree char *rr = NULL;
+		const char *rrs[2];
+		char name[254], l63[64];
+		SfDnsQuery q;
+		TMsg m;
+
+		for (int i = 0; i < 63; i++)
+			l63[i] = i % 2 ? 'a' : 'Z';
+		l63[63] = '\0';
+		g_snprintf(name, sizeof(name), "%s.%s.%s.%.61s", l63, l63, l63, l63);
+		g_assert_cmpuint(strlen(name), ==, 253);
+		rr = g_strdup_printf("%s. 300 IN A 198.51.100.7", name);
+		rrs[0] = rr;
+		rrs[1] = NULL;
+		t_forward(policy, name, LDNS_RR_TYPE_A, 0x7777, 1232, false, &q);
+		t_answer(&m, 0x4000, name, LDNS_RR_TYPE_A, 0, rrs);
+		g_assert_cmpint(sf_dns_answer_process(m.b, m.len, &q, 0x4000, policy, nets, G_N_ELEMENTS(nets),
+						      1000, &ans),
+				==, SF_DNS_ANSWER_REPLY);
+		assert_ldns_bytes(&ans);
+		p = reply_pkt(&ans);
+		qn = t_qname(p);
+		g_assert_cmpstr(qn, ==, name);
+		g_assert_cmpuint(t_count(p, LDNS_RR_TYPE_A), ==, 1);
+	}
 }
 
 static void test_counters(void)

@@ -209,8 +209,12 @@ static ldns_buffer *wire_render(const ldns_pkt *pkt)
 	if (out == NULL)
 		return NULL;
 	ldns_buffer_clear(out);
-	if (ldns_pkt2buffer_wire(out, pkt) != LDNS_STATUS_OK || !ldns_buffer_status_ok(out))
+	if (ldns_pkt2buffer_wire(out, pkt) != LDNS_STATUS_OK || !ldns_buffer_status_ok(out)) {
+		/* a failed write can leave the buffer's status set: start the next one afresh */
+		ldns_buffer_free(out);
+		out = NULL;
 		return NULL;
+	}
 	return out;
 }
 

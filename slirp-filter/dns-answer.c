@@ -48,7 +48,11 @@
  * also what the cache keeps) is then rendered for the client: its id, RD
  * bit, the question and the asked name's owners in its letter case, OPT if
  * it sent one, and a TC reply with the question only when larger than its
- * UDP size. In audit mode (policy->mode) a denied chain name and rebinding
+ * UDP size. The common reply (A or AAAA records of the asked name, nothing
+ * else) is written directly in the bytes ldns would make (render_direct());
+ * every other shape goes through ldns_pkt2buffer_wire() into one reused
+ * buffer. The canonical form is kept in wire form only when the cache will
+ * keep the answer (cache_ttl > 0). In audit mode (policy->mode) a denied chain name and rebinding
  * addresses are only reported (reason, stripped[]), the answer is kept, and
  * the rebinding addresses are not learned.
  */
@@ -56,6 +60,7 @@
 
 #include "slirp-filter/dns.h"
 #include "dns-private.h"
+#include "wire.h"
 
 typedef struct {
 	const ldns_rdf *names[SF_DNS_CNAME_MAX + 1]; /* [0]: the asked name */
@@ -63,12 +68,35 @@ typedef struct {
 	size_t n;
 } Chain;
 
+/*
+ * ldns_dname_compare(@a, @b) == 0, without its label-by-label walk: two
+ * names in wire form are equal ignoring case exactly when their bytes are
+ * (length bytes are at most 63, never a letter, so the labels line up).
+ */
+static bool dname_equal(const ldns_rdf *a, const ldns_rdf *b)
+{
+	const uint8_t *x, *y;
+	size_t n;
+
+	if (a == NULL || b == NULL)
+		return a == b;
+	x = ldns_rdf_data(a);
+	y = ldns_rdf_data(b);
+	n = ldns_rdf_size(a);
+	if (n != ldns_rdf_size(b) || x == NULL || y == NULL)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (x[i] != y[i] && g_ascii_tolower(x[i]) != g_ascii_tolower(y[i]))
+			return false;
+	return true;
+}
+
 static int chain_index(const Chain *c, const ldns_rdf *name)
 {
 	if (name == NULL || ldns_rdf_get_type(name) != LDNS_RDF_TYPE_DNAME)
 		return -1;
 	for (size_t i = 0; i < c->n; i++)
-		if (ldns_dname_compare(c->names[i], name) == 0)
+		if (dname_equal(c->names[i], name))
 			return (int)i;
 	return -1;
 }
@@ -77,7 +105,7 @@ void sf_dns_answer_clear(SfDnsAnswer *ans)
 {
 	if (ans == NULL)
 		return;
-	free(ans->reply); /* both come from ldns_pkt2wire() */
+	free(ans->reply); /* both come from sf_dns_pkt_to_wire() */
 	free(ans->canon);
 	memset(ans, 0, sizeof(*ans));
 	ans->rule = -1;
@@ -273,6 +301,98 @@ static ldns_rr *svcb_without_hints(const ldns_rr *rr, unsigned *removed)
 
 /* ---- rendering ---- */
 
+/*
+ * The wire form of @p when it is the common reply, written without ldns:
+ * one question, answer records that are all A (4 bytes) or AAAA (16 bytes)
+ * owned by the question's name (equal ignoring case), no authority or
+ * additional records, no TSIG, and either no EDNS or exactly the OPT record
+ * the renderer adds (UDP size 1232, every other field 0, no options). The
+ * bytes are those ldns_pkt2wire() makes for it: the header from @p's
+ * fields, the question name as labels, every owner compressed to a pointer
+ * to it (offset 12), then OPT. Anything else returns FALSE and goes to
+ * ldns (the unit test dns/answer/render-direct compares both).
+ */
+static bool render_direct(const ldns_pkt *p, uint8_t **wire, size_t *len)
+{
+	const ldns_rr_list *qs = ldns_pkt_question(p), *an = ldns_pkt_answer(p);
+	const ldns_rr *qrr;
+	const ldns_rdf *qname;
+	size_t n_an = ldns_rr_list_rr_count(an), qlen, size, pos;
+	bool edns = ldns_pkt_edns(p);
+	uint8_t *w;
+
+	if (ldns_rr_list_rr_count(qs) != 1 || ldns_pkt_qdcount(p) != 1 || ldns_pkt_ancount(p) != n_an ||
+	    ldns_pkt_nscount(p) != 0 || ldns_rr_list_rr_count(ldns_pkt_authority(p)) != 0 ||
+	    ldns_pkt_arcount(p) != 0 || ldns_rr_list_rr_count(ldns_pkt_additional(p)) != 0 ||
+	    ldns_pkt_tsig(p) != NULL)
+		return false;
+	if (edns && (ldns_pkt_edns_udp_size(p) != SF_DNS_EDNS_SIZE || ldns_pkt_edns_extended_rcode(p) != 0 ||
+		     ldns_pkt_edns_version(p) != 0 || ldns_pkt_edns_z(p) != 0 || ldns_pkt_edns_do(p) ||
+		     ldns_pkt_edns_data(p) != NULL))
+		return false;
+	qrr = ldns_rr_list_rr(qs, 0);
+	qname = ldns_rr_owner(qrr);
+	if (qname == NULL || ldns_rdf_get_type(qname) != LDNS_RDF_TYPE_DNAME)
+		return false;
+	qlen = ldns_rdf_size(qname);
+	if (qlen < 2 || qlen > LDNS_MAX_DOMAINLEN)
+		return false; /* the root is never asked upstream; ldns's own limit */
+	size = SF_DNS_HEADER_LEN + qlen + 4 + (edns ? 11 : 0);
+	for (size_t i = 0; i < n_an; i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(an, i);
+		ldns_rr_type t = ldns_rr_get_type(rr);
+		const ldns_rdf *rd = ldns_rr_rd_count(rr) == 1 ? ldns_rr_rdf(rr, 0) : NULL;
+		size_t want = t == LDNS_RR_TYPE_A ? 4 : t == LDNS_RR_TYPE_AAAA ? 16 : 0;
+
+		if (want == 0 || rd == NULL || ldns_rdf_size(rd) != want || !dname_equal(ldns_rr_owner(rr), qname))
+			return false;
+		size += 2 + 10 + want;
+	}
+	if (size > SF_DNS_MSG_MAX)
+		return false;
+	w = malloc(size);
+	if (w == NULL)
+		return false;
+	wr16(w, ldns_pkt_id(p));
+	w[2] = (uint8_t)((ldns_pkt_qr(p) ? 0x80 : 0) | ((ldns_pkt_get_opcode(p) & 0x0f) << 3) |
+			 (ldns_pkt_aa(p) ? 0x04 : 0) | (ldns_pkt_tc(p) ? 0x02 : 0) | (ldns_pkt_rd(p) ? 0x01 : 0));
+	w[3] = (uint8_t)((ldns_pkt_ra(p) ? 0x80 : 0) | (ldns_pkt_ad(p) ? 0x20 : 0) |
+			 (ldns_pkt_cd(p) ? 0x10 : 0) | (ldns_pkt_get_rcode(p) & 0x0f));
+	wr16(w + 4, 1);
+	wr16(w + 6, (uint16_t)n_an);
+	wr16(w + 8, 0);
+	wr16(w + 10, edns ? 1 : 0);
+	pos = SF_DNS_HEADER_LEN;
+	memcpy(w + pos, ldns_rdf_data(qname), qlen);
+	pos += qlen;
+	wr16(w + pos, (uint16_t)ldns_rr_get_type(qrr));
+	wr16(w + pos + 2, (uint16_t)ldns_rr_get_class(qrr));
+	pos += 4;
+	for (size_t i = 0; i < n_an; i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(an, i);
+		const ldns_rdf *rd = ldns_rr_rdf(rr, 0);
+		size_t rdlen = ldns_rdf_size(rd);
+
+		wr16(w + pos, 0xc000 | SF_DNS_HEADER_LEN);
+		wr16(w + pos + 2, (uint16_t)ldns_rr_get_type(rr));
+		wr16(w + pos + 4, (uint16_t)ldns_rr_get_class(rr));
+		wr32(w + pos + 6, ldns_rr_ttl(rr));
+		wr16(w + pos + 10, (uint16_t)rdlen);
+		memcpy(w + pos + 12, ldns_rdf_data(rd), rdlen);
+		pos += 12 + rdlen;
+	}
+	if (edns) {
+		w[pos] = 0;
+		wr16(w + pos + 1, LDNS_RR_TYPE_OPT);
+		wr16(w + pos + 3, SF_DNS_EDNS_SIZE);
+		memset(w + pos + 5, 0, 6);
+		pos += 11;
+	}
+	*wire = w;
+	*len = pos;
+	return true;
+}
+
 static bool set_reply(SfDnsAnswer *ans, const ldns_pkt *p)
 {
 	uint8_t *wire = NULL;
@@ -281,10 +401,8 @@ static bool set_reply(SfDnsAnswer *ans, const ldns_pkt *p)
 	free(ans->reply);
 	ans->reply = NULL;
 	ans->reply_len = 0;
-	if (p == NULL || ldns_pkt2wire(&wire, p, &n) != LDNS_STATUS_OK || wire == NULL) {
-		free(wire);
+	if (p == NULL || (!render_direct(p, &wire, &n) && !sf_dns_pkt_to_wire(p, &wire, &n)))
 		return false;
-	}
 	ans->reply = wire;
 	ans->reply_len = n;
 	ans->rcode = ldns_pkt_get_rcode(p);
@@ -307,7 +425,7 @@ static void age_list(ldns_rr_list *list, const ldns_rdf *qname, uint32_t age_s)
 		uint32_t ttl = ldns_rr_ttl(rr);
 
 		ldns_rr_set_ttl(rr, ttl > age_s ? ttl - age_s : 0);
-		if (qname != NULL && ldns_dname_compare(ldns_rr_owner(rr), qname) == 0)
+		if (qname != NULL && dname_equal(ldns_rr_owner(rr), qname))
 			set_owner(rr, qname);
 	}
 }
@@ -666,12 +784,13 @@ SfDnsAnswerResult sf_dns_answer_process(const uint8_t *msg, size_t len, const Sf
 	if (ans->reason == SF_DNS_REASON_CNAME_DENIED) /* audit mode: do not keep what enforce would refuse */
 		ans->cache_ttl = 0;
 
-	if (ldns_pkt2wire(&wire, out, &wire_len) != LDNS_STATUS_OK || wire == NULL) {
-		free(wire);
-		return ignore(ans, SF_DNS_REASON_UPSTREAM_MALFORMED);
+	/* the canonical form is only what the cache keeps: none for an answer it will not keep */
+	if (ans->cache_ttl > 0) {
+		if (!sf_dns_pkt_to_wire(out, &wire, &wire_len))
+			return ignore(ans, SF_DNS_REASON_UPSTREAM_MALFORMED);
+		ans->canon = wire;
+		ans->canon_len = wire_len;
 	}
-	ans->canon = wire;
-	ans->canon_len = wire_len;
 	if (!sf_dns_render(g_steal_pointer(&out), q, 0, ans))
 		return ignore(ans, SF_DNS_REASON_UPSTREAM_MALFORMED);
 	ans->result = SF_DNS_ANSWER_REPLY;

@@ -27,6 +27,8 @@ ldns_pkt *sf_dns_reply_new(const SfDnsQuery *q, uint8_t rcode, ldns_rr *question
 
 /* @pkt in wire form into @buf; FALSE if it does not fit (or ldns fails). */
 bool sf_dns_pkt_to_buf(const ldns_pkt *pkt, uint8_t *buf, size_t size, size_t *len);
+/* @pkt in wire form in a new malloc() block (free() it) in *@wire; FALSE if ldns fails. */
+bool sf_dns_pkt_to_wire(const ldns_pkt *pkt, uint8_t **wire, size_t *len);
 
 /*
  * Turns @canon (a processed answer, taken over) into the reply for @q in

@@ -30,8 +30,9 @@
  * In audit mode the policy step only records what enforce mode would have
  * done (q->reason) and forwards (an unlisted qtype too, as qtype-not-allowed).
  *
- * The upstream query is built afresh, never relayed, so no bit the client
- * chose reaches the upstream beyond what the question needs: our own id
+ * The upstream query is built afresh (written byte by byte into the
+ * caller's buffer: no ldns, no allocation), never relayed, so no bit the
+ * client chose reaches the upstream beyond what the question needs: our own id
  * (random, the caller's), RD set and every other header bit clear, opcode
  * QUERY, one question in class IN whose name is the lower-case form (the
  * client's 0x20 letter case, one bit per letter, stays here and is put back
@@ -47,6 +48,7 @@
 
 #include "slirp-filter/dns.h"
 #include "dns-private.h"
+#include "wire.h"
 
 #define CANARY "use-application-dns.net"
 
@@ -113,11 +115,39 @@ const char *sf_dns_type_name(uint16_t qtype, char *buf, size_t size)
 
 /* ---- shared reply helpers (declared in dns-private.h) ---- */
 
+/*
+ * A valid name (q->norm set) is plain labels of letters, digits, '-' and
+ * '_' joined by dots (read_name() refuses anything else), so its wire form
+ * is written here directly; any other text goes to ldns's parser as before.
+ */
 ldns_rdf *sf_dns_q_dname(const SfDnsQuery *q)
 {
+	uint8_t wire[LDNS_MAX_DOMAINLEN + 1];
+	size_t n = strnlen(q->name, sizeof(q->name)), pos = 1, label = 0;
+
 	if (q->norm[0] == '\0')
 		return NULL;
-	return ldns_dname_new_frm_str(q->name);
+	if (n == 0 || n > SF_DNS_NAME_MAX)
+		return ldns_dname_new_frm_str(q->name);
+	for (size_t i = 0; i < n; i++) {
+		char c = q->name[i];
+
+		if (c == '.') {
+			if (pos - label - 1 == 0)
+				return ldns_dname_new_frm_str(q->name);
+			wire[label] = (uint8_t)(pos - label - 1);
+			label = pos++;
+		} else if ((g_ascii_isalnum(c) || c == '-' || c == '_') && pos - label - 1 < 63) {
+			wire[pos++] = (uint8_t)c;
+		} else {
+			return ldns_dname_new_frm_str(q->name);
+		}
+	}
+	if (pos - label - 1 == 0)
+		return ldns_dname_new_frm_str(q->name);
+	wire[label] = (uint8_t)(pos - label - 1);
+	wire[pos++] = 0;
+	return ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, pos, wire);
 }
 
 ldns_rr *sf_dns_q_question(const SfDnsQuery *q)
@@ -163,29 +193,68 @@ ldns_pkt *sf_dns_reply_new(const SfDnsQuery *q, uint8_t rcode, ldns_rr *question
 	return p;
 }
 
+/*
+ * ldns_pkt2wire() allocates a 64 KiB buffer for every message it renders
+ * and frees it again (glibc then consolidates its heap: a measurable share
+ * of every query); every rendering of the core goes through this one
+ * buffer instead, kept for the process's life (the core runs on one
+ * thread), grown by ldns only for a larger message.
+ */
+static ldns_buffer *wire_render(const ldns_pkt *pkt)
+{
+	static ldns_buffer *out;
+
+	if (out == NULL)
+		out = ldns_buffer_new(LDNS_MAX_PACKETLEN);
+	if (out == NULL)
+		return NULL;
+	ldns_buffer_clear(out);
+	if (ldns_pkt2buffer_wire(out, pkt) != LDNS_STATUS_OK || !ldns_buffer_status_ok(out)) {
+		/* a failed write can leave the buffer's status set: start the next one afresh */
+		ldns_buffer_free(out);
+		out = NULL;
+		return NULL;
+	}
+	return out;
+}
+
 bool sf_dns_pkt_to_buf(const ldns_pkt *pkt, uint8_t *buf, size_t size, size_t *len)
 {
-	uint8_t *wire = NULL;
-	size_t n = 0;
-	bool ok;
+	ldns_buffer *out = pkt != NULL ? wire_render(pkt) : NULL;
+	size_t n;
 
-	if (ldns_pkt2wire(&wire, pkt, &n) != LDNS_STATUS_OK || wire == NULL) {
-		free(wire);
+	if (out == NULL)
 		return false;
-	}
-	ok = n <= size;
-	if (ok) {
-		memcpy(buf, wire, n);
-		*len = n;
-	}
-	free(wire);
-	return ok;
+	n = ldns_buffer_position(out);
+	if (n > size)
+		return false;
+	memcpy(buf, ldns_buffer_begin(out), n);
+	*len = n;
+	return true;
+}
+
+bool sf_dns_pkt_to_wire(const ldns_pkt *pkt, uint8_t **wire, size_t *len)
+{
+	ldns_buffer *out = pkt != NULL ? wire_render(pkt) : NULL;
+	size_t n;
+
+	*wire = NULL;
+	*len = 0;
+	if (out == NULL)
+		return false;
+	n = ldns_buffer_position(out);
+	*wire = malloc(n > 0 ? n : 1);
+	if (*wire == NULL)
+		return false;
+	memcpy(*wire, ldns_buffer_begin(out), n);
+	*len = n;
+	return true;
 }
 
 /* ---- the check ---- */
 
-/* Reads the question name of @owner into q->name and q->norm; returns a FORMERR reason or NONE. */
-static SfDnsReason read_name(const ldns_rdf *owner, SfDnsQuery *q)
+/* read_name() for a name with a fault: from ldns's presentation text, escapes and all (as reported). */
+static SfDnsReason read_name_text(const ldns_rdf *owner, SfDnsQuery *q)
 {
 	char *text = ldns_rdf2str(owner);
 	size_t n, label = 0;
@@ -222,6 +291,54 @@ static SfDnsReason read_name(const ldns_rdf *owner, SfDnsQuery *q)
 		q->norm[0] = '\0';
 	free(text);
 	return reason;
+}
+
+/*
+ * Reads the question name of @owner into q->name and q->norm; returns a
+ * FORMERR reason or NONE. The common case, a name of plain labels, is read
+ * straight from the wire form (ldns_wire2pkt() has bounded it: labels of at
+ * most 63 bytes, 255 in all): every byte a letter, digit, '-' or '_', then
+ * q->name is the labels joined by dots, exactly ldns's presentation text
+ * without the final dot. Anything else (the root, any other byte, a name
+ * over 253 characters) goes to read_name_text(), which decides and reports
+ * as before.
+ */
+static SfDnsReason read_name(const ldns_rdf *owner, SfDnsQuery *q)
+{
+	const uint8_t *w = ldns_rdf_data(owner);
+	size_t size = ldns_rdf_size(owner), pos = 0, n = 0;
+
+	if (w == NULL || ldns_rdf_get_type(owner) != LDNS_RDF_TYPE_DNAME || size < 2)
+		return read_name_text(owner, q); /* the root, or not a name */
+	for (;;) {
+		uint8_t l;
+
+		if (pos >= size)
+			return read_name_text(owner, q);
+		l = w[pos++];
+		if (l == 0)
+			break;
+		if (l > 63 || size - pos < l || n + (n > 0) + l > SF_DNS_NAME_MAX)
+			return read_name_text(owner, q);
+		if (n > 0)
+			q->name[n++] = '.';
+		for (size_t i = 0; i < l; i++) {
+			char c = (char)w[pos + i];
+
+			if (!(g_ascii_isalnum(c) || c == '-' || c == '_'))
+				return read_name_text(owner, q);
+			q->name[n++] = c;
+		}
+		pos += l;
+	}
+	if (n == 0 || pos != size)
+		return read_name_text(owner, q);
+	q->name[n] = '\0';
+	if (sf_name_normalize(q->name, n, q->norm) != NULL) {
+		q->norm[0] = '\0';
+		return SF_DNS_REASON_BAD_NAME;
+	}
+	return SF_DNS_REASON_NONE;
 }
 
 bool sf_dns_is_canary(const char *norm)
@@ -387,48 +504,64 @@ SfDnsVerdict sf_dns_query_check(const uint8_t *msg, size_t len, bool tcp, const 
 	return SF_DNS_QUERY_FORWARD;
 }
 
-/* The question name in its canonical (lower-case) form, the only form sent upstream. */
-static ldns_rr *upstream_question(const SfDnsQuery *q)
-{
-	ldns_rdf *owner = q->norm[0] != '\0' ? ldns_dname_new_frm_str(q->norm) : NULL;
-	ldns_rr *rr;
-
-	if (owner == NULL)
-		return NULL;
-	rr = ldns_rr_new();
-	if (rr == NULL) {
-		ldns_rdf_deep_free(owner);
-		return NULL;
-	}
-	ldns_rr_set_owner(rr, owner);
-	ldns_rr_set_type(rr, (ldns_rr_type)q->qtype);
-	ldns_rr_set_class(rr, LDNS_RR_CLASS_IN);
-	ldns_rr_set_question(rr, true);
-	return rr;
-}
-
+/*
+ * Written byte by byte rather than through ldns (this is once per forwarded
+ * query): the header with @id and RD only, QDCOUNT 1 and ARCOUNT 1; the
+ * question name from q->norm, which sf_dns_query_check() has already
+ * checked (labels of 1-63 letters, digits, '-' and '_' in lower case, at
+ * most 253 characters; anything else is refused here too); the qtype, class
+ * IN; a bare OPT record (root owner, UDP size 1232, extended rcode,
+ * version, DO and Z all 0, no options). These are the bytes ldns made for
+ * the same query, without compression (one name: nothing to compress).
+ */
 bool sf_dns_upstream_query(const SfDnsQuery *q, uint16_t id, uint8_t *buf, size_t size,
 			   size_t *len)
 {
-	g_autoptr(ldns_pkt) p = NULL;
-	ldns_rr *question = upstream_question(q);
+	size_t nlen = strnlen(q->norm, sizeof(q->norm)), need, pos, label;
 
-	if (question == NULL)
+	if (nlen == 0 || nlen > SF_DNS_NAME_MAX)
 		return false;
-	p = ldns_pkt_new();
-	if (p == NULL) {
-		ldns_rr_free(question);
+	/* header, a length byte per label (one per dot, plus one), the root, type, class, OPT */
+	need = SF_DNS_HEADER_LEN + nlen + 2 + 4 + 11;
+	if (buf == NULL || size < need)
 		return false;
+	memset(buf, 0, SF_DNS_HEADER_LEN);
+	wr16(buf, id);
+	buf[2] = 0x01; /* RD; QR, opcode QUERY, AA, TC clear */
+	wr16(buf + 4, 1);
+	wr16(buf + 10, 1);
+	pos = SF_DNS_HEADER_LEN;
+	label = pos++;
+	for (size_t i = 0; i < nlen; i++) {
+		char c = q->norm[i];
+
+		if (c == '.') {
+			if (pos - label - 1 == 0)
+				return false; /* an empty label */
+			buf[label] = (uint8_t)(pos - label - 1);
+			label = pos++;
+			continue;
+		}
+		if (!(g_ascii_islower(c) || g_ascii_isdigit(c) || c == '-' || c == '_') ||
+		    pos - label - 1 >= 63)
+			return false;
+		buf[pos++] = (uint8_t)c;
 	}
-	ldns_pkt_set_id(p, id);
-	ldns_pkt_set_rd(p, true);
-	ldns_pkt_set_opcode(p, LDNS_PACKET_QUERY);
-	if (!ldns_pkt_push_rr(p, LDNS_SECTION_QUESTION, question)) {
-		ldns_rr_free(question);
+	if (pos - label - 1 == 0)
 		return false;
-	}
-	ldns_pkt_set_edns_udp_size(p, SF_DNS_EDNS_SIZE);
-	return sf_dns_pkt_to_buf(p, buf, size, len);
+	buf[label] = (uint8_t)(pos - label - 1);
+	buf[pos++] = 0;
+	wr16(buf + pos, q->qtype);
+	wr16(buf + pos + 2, LDNS_RR_CLASS_IN);
+	pos += 4;
+	/* OPT: root owner, type 41, class = UDP size, TTL 0 (rcode, version, DO, Z), RDLENGTH 0 */
+	buf[pos] = 0;
+	wr16(buf + pos + 1, LDNS_RR_TYPE_OPT);
+	wr16(buf + pos + 3, SF_DNS_EDNS_SIZE);
+	memset(buf + pos + 5, 0, 6);
+	pos += 11;
+	*len = pos;
+	return true;
 }
 
 bool sf_dns_reply_rcode(const SfDnsQuery *q, uint8_t rcode, uint8_t *buf, size_t size,

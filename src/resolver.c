@@ -165,11 +165,17 @@ static void dl_unlink(Resolver *res, Pending *p)
 	p->dl_prev = p->dl_next = -1;
 }
 
-/* Links @p (not in the list) by its deadline: from the tail, which is where it goes unless its deadline is now. */
+/*
+ * Links @p (not in the list) by its deadline: from the tail, which is where
+ * it goes unless its deadline is now; a deadline before the head's (a new
+ * slot, due now) goes first without walking past every outstanding query.
+ */
 static void dl_insert(Resolver *res, Pending *p)
 {
 	int16_t i = (int16_t)(p - res->pending), after = (int16_t)res->dl_tail;
 
+	if (res->dl_head >= 0 && res->pending[res->dl_head].deadline_ms > p->deadline_ms)
+		after = -1; /* the list is in order: every entry is later */
 	while (after >= 0 && res->pending[after].deadline_ms > p->deadline_ms)
 		after = res->pending[after].dl_prev;
 	p->dl_prev = after;

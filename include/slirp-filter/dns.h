@@ -239,7 +239,7 @@ typedef struct {
 	uint8_t *reply;        /* the message for the container (owned) */
 	size_t reply_len;
 	/* for sf_dns_cache_insert(): */
-	uint8_t *canon;        /* the processed, untruncated answer */
+	uint8_t *canon;        /* the processed, untruncated answer (NULL when cache_ttl is 0) */
 	size_t canon_len;
 	uint32_t cache_ttl;    /* seconds it may be cached; 0: not cacheable */
 	int64_t at_ms;         /* when it was processed */

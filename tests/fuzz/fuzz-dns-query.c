@@ -335,6 +335,43 @@ static void stream(const uint8_t *data, size_t size)
 
 /* ---- (3) upstream answers ---- */
 
+/*
+ * A reply of the shape dns-answer.c writes without ldns (A/AAAA records of
+ * the asked name only, nothing in authority, at most OPT in additional) is
+ * byte for byte what ldns renders for the message parsed back.
+ */
+static void check_direct_bytes(const uint8_t *reply, size_t rlen)
+{
+	ldns_pkt *p = NULL;
+	const ldns_rr_list *an;
+	const ldns_rdf *qname;
+	uint8_t *wire = NULL;
+	size_t n = 0;
+	bool direct = true;
+
+	if (ldns_wire2pkt(&p, reply, rlen) != LDNS_STATUS_OK)
+		return; /* check_reply() has said it */
+	an = ldns_pkt_answer(p);
+	qname = ldns_rr_list_rr_count(ldns_pkt_question(p)) == 1
+			? ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(p), 0))
+			: NULL;
+	if (qname == NULL || ldns_pkt_nscount(p) != 0 || ldns_pkt_arcount(p) != 0 || ldns_pkt_tc(p))
+		direct = false;
+	for (size_t i = 0; direct && i < ldns_rr_list_rr_count(an); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(an, i);
+
+		direct = (ldns_rr_get_type(rr) == LDNS_RR_TYPE_A || ldns_rr_get_type(rr) == LDNS_RR_TYPE_AAAA) &&
+			 ldns_dname_compare(ldns_rr_owner(rr), qname) == 0;
+	}
+	if (direct) {
+		FUZZ_CHECK(ldns_pkt2wire(&wire, p, &n) == LDNS_STATUS_OK, "ldns cannot render a reply");
+		FUZZ_CHECK(n == rlen && memcmp(wire, reply, n) == 0,
+			   "a direct reply of %zu bytes differs from ldns's %zu", rlen, n);
+	}
+	free(wire);
+	ldns_pkt_free(p);
+}
+
 static void answer(const uint8_t *data, size_t size, unsigned which)
 {
 	const SfDnsQuery *q = &G.fixed[which];
@@ -352,6 +389,7 @@ static void answer(const uint8_t *data, size_t size, unsigned which)
 		return;
 	FUZZ_CHECK(ans.reply != NULL, "an answer result without a reply");
 	check_reply(ans.reply, ans.reply_len, q->id, "answer");
+	check_direct_bytes(ans.reply, ans.reply_len);
 	FUZZ_CHECK(G.fixed_tcp[which] || ans.reply_len <= q->udp_size,
 		   "a UDP reply of %zu bytes for a client size of %u", ans.reply_len, q->udp_size);
 	FUZZ_CHECK(ans.n_learn <= SF_DNS_LEARN_MAX, "%u addresses to learn", ans.n_learn);

@@ -809,6 +809,105 @@ static void test_aaaa_mapped(void)
 	g_assert_true(t_has_addr(p, "2001:db8::7"));
 }
 
+/* Asserts that @ans's reply is byte for byte what ldns renders for the message it holds. */
+static void assert_ldns_bytes(const SfDnsAnswer *ans)
+{
+	g_autoptr(ldns_pkt) p = reply_pkt(ans);
+	uint8_t *wire = NULL;
+	size_t n = 0;
+
+	g_assert_cmpint(ldns_pkt2wire(&wire, p, &n), ==, LDNS_STATUS_OK);
+	g_assert_cmpmem(ans->reply, ans->reply_len, wire, n);
+	free(wire);
+}
+
+/*
+ * The common reply (A or AAAA records of the asked name only) is written
+ * without ldns: the same bytes as ldns_pkt2wire() makes (the question in the
+ * client's case, owners compressed to it, OPT last), with and without EDNS,
+ * for one and several records, for an empty NOERROR answer, for a rcode
+ * passed through; the other shapes (a CNAME chain, SOA in authority) go
+ * through ldns and are compared the same way.
+ */
+static void test_render_direct(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy("allow any to *\n");
+	const char *one[] = { "web.example. 300 IN A 198.51.100.7", NULL };
+	const char *three[] = { "WEB.example. 300 IN A 198.51.100.7", "web.example. 20 IN A 198.51.100.8",
+				"web.EXAMPLE. 0 IN A 198.51.100.9", NULL };
+	const char *six[] = { "web.example. 300 IN AAAA 2001:db8::1", "web.example. 300 IN AAAA 2001:db8::2", NULL };
+	const char *chain[] = { "web.example. 300 IN CNAME cdn.example.", "cdn.example. 60 IN A 198.51.100.7",
+				NULL };
+	const char *soa[] = { "ns:example. 300 IN SOA ns.example. host.example. 1 2 3 4 60", NULL };
+	const char *none[] = { NULL };
+	struct {
+		const char *asked;
+		uint16_t type, edns;
+		uint8_t rcode;
+		bool tcp;
+		const char *const *rrs;
+	} cases[] = {
+		{ "web.example", LDNS_RR_TYPE_A, 0, 0, false, one },
+		{ "wEb.ExAmPlE", LDNS_RR_TYPE_A, 1232, 0, false, three },
+		{ "Web.Example", LDNS_RR_TYPE_AAAA, 4096, 0, true, six },
+		{ "web.example", LDNS_RR_TYPE_A, 0, 0, false, none },
+		{ "web.example", LDNS_RR_TYPE_A, 1232, LDNS_RCODE_SERVFAIL, false, none },
+		{ "WEB.example", LDNS_RR_TYPE_A, 1232, 0, false, chain },
+		{ "web.example", LDNS_RR_TYPE_A, 0, LDNS_RCODE_NXDOMAIN, false, soa },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_auto(SfDnsAnswer) ans = { 0 };
+		g_autoptr(ldns_pkt) p = NULL;
+		g_autofree char *qn = NULL;
+		SfDnsQuery q;
+		TMsg m;
+
+		t_forward(policy, cases[i].asked, cases[i].type, 0x7777, cases[i].edns, cases[i].tcp, &q);
+		t_answer(&m, 0x4000, cases[i].asked, cases[i].type, cases[i].rcode, cases[i].rrs);
+		g_assert_cmpint(sf_dns_answer_process(m.b, m.len, &q, 0x4000, policy, nets, G_N_ELEMENTS(nets),
+						      1000, &ans),
+				==, SF_DNS_ANSWER_REPLY);
+		assert_ldns_bytes(&ans);
+		p = reply_pkt(&ans);
+		qn = t_qname(p);
+		g_assert_cmpstr(qn, ==, cases[i].asked);
+		g_assert_cmpuint(ldns_pkt_id(p), ==, 0x7777);
+		g_assert_cmpuint(ldns_pkt_get_rcode(p), ==, cases[i].rcode);
+		g_assert_cmpint(ldns_pkt_edns(p), ==, cases[i].edns > 0);
+	}
+	/* the longest name (253 characters, four labels, mixed case) comes back as asked */
+	{
+		g_auto(SfDnsAnswer) ans = { 0 };
+		g_autoptr(ldns_pkt) p = NULL;
+		g_autofree char *qn = NULL;
+		g_autofree char *rr = NULL;
+		const char *rrs[2];
+		char name[254], l63[64];
+		SfDnsQuery q;
+		TMsg m;
+
+		for (int i = 0; i < 63; i++)
+			l63[i] = i % 2 ? 'a' : 'Z';
+		l63[63] = '\0';
+		g_snprintf(name, sizeof(name), "%s.%s.%s.%.61s", l63, l63, l63, l63);
+		g_assert_cmpuint(strlen(name), ==, 253);
+		rr = g_strdup_printf("%s. 300 IN A 198.51.100.7", name);
+		rrs[0] = rr;
+		rrs[1] = NULL;
+		t_forward(policy, name, LDNS_RR_TYPE_A, 0x7777, 1232, false, &q);
+		t_answer(&m, 0x4000, name, LDNS_RR_TYPE_A, 0, rrs);
+		g_assert_cmpint(sf_dns_answer_process(m.b, m.len, &q, 0x4000, policy, nets, G_N_ELEMENTS(nets),
+						      1000, &ans),
+				==, SF_DNS_ANSWER_REPLY);
+		assert_ldns_bytes(&ans);
+		p = reply_pkt(&ans);
+		qn = t_qname(p);
+		g_assert_cmpstr(qn, ==, name);
+		g_assert_cmpuint(t_count(p, LDNS_RR_TYPE_A), ==, 1);
+	}
+}
+
 static void test_counters(void)
 {
 	g_autoptr(SfPolicy) policy = t_policy(POLICY);
@@ -848,6 +947,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/dns/answer/rcode-passthrough", test_rcode_passthrough);
 	g_test_add_func("/dns/answer/upstream-truncated", test_upstream_truncated);
 	g_test_add_func("/dns/answer/learn-into-table", test_learn_into_table);
+	g_test_add_func("/dns/answer/render-direct", test_render_direct);
 	g_test_add_func("/dns/answer/counters", test_counters);
 	return g_test_run();
 }

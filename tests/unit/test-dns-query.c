@@ -701,6 +701,105 @@ static void test_upstream_query(void)
 	g_assert_false(sf_dns_upstream_query(&q, 1, buf, 20, &n));
 }
 
+/* The upstream query as ldns renders it (what sf_dns_upstream_query() built before it wrote bytes itself). */
+static size_t ldns_upstream(const char *norm, uint16_t qtype, uint16_t id, uint8_t *out, size_t size)
+{
+	g_autoptr(ldns_pkt) p = ldns_pkt_new();
+	ldns_rr *rr = ldns_rr_new();
+	uint8_t *wire = NULL;
+	size_t n = 0;
+
+	ldns_rr_set_owner(rr, ldns_dname_new_frm_str(norm));
+	ldns_rr_set_type(rr, (ldns_rr_type)qtype);
+	ldns_rr_set_class(rr, LDNS_RR_CLASS_IN);
+	ldns_rr_set_question(rr, true);
+	ldns_pkt_set_id(p, id);
+	ldns_pkt_set_rd(p, true);
+	ldns_pkt_set_opcode(p, LDNS_PACKET_QUERY);
+	g_assert_true(ldns_pkt_push_rr(p, LDNS_SECTION_QUESTION, rr));
+	ldns_pkt_set_edns_udp_size(p, SF_DNS_EDNS_SIZE);
+	g_assert_cmpint(ldns_pkt2wire(&wire, p, &n), ==, LDNS_STATUS_OK);
+	g_assert_cmpuint(n, <=, size);
+	memcpy(out, wire, n);
+	free(wire);
+	return n;
+}
+
+/*
+ * The upstream query is written byte by byte: the same bytes as ldns makes,
+ * for short and for the longest names; a buffer one byte short and a name
+ * the query check could never have passed (q->norm is the only input) give
+ * FALSE and nothing to send.
+ */
+static void test_upstream_builder(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy("allow any to *\n");
+	static const char *const bad[] = { "", ".", "a..b", ".a", "a.", "A.example", "a b.example",
+					   "a*.example", "a\\.example" };
+	char label63[64], name253[254], name254[255], label64[70];
+	const char *good[] = { "a", "x-1.cdn7.example", "_dmarc.example.com", label63, name253 };
+	uint8_t buf[SF_DNS_REPLY_MIN], ref[SF_DNS_REPLY_MIN];
+	SfDnsQuery q;
+	size_t n, rn;
+
+	memset(label63, 'q', 63);
+	label63[63] = '\0';
+	g_snprintf(name253, sizeof(name253), "%s.%s.%s.%.61s", label63, label63, label63, label63);
+	g_assert_cmpuint(strlen(name253), ==, 253);
+	g_snprintf(name254, sizeof(name254), "a%s", name253);
+	memset(label64, 'r', 64);
+	g_strlcpy(label64 + 64, ".ex", 6);
+	for (size_t i = 0; i < G_N_ELEMENTS(good); i++) {
+		t_forward(policy, good[i], LDNS_RR_TYPE_HTTPS, 7, 1232, false, &q);
+		g_assert_cmpstr(q.norm, ==, good[i]);
+		n = 0;
+		g_assert_true(sf_dns_upstream_query(&q, 0x5a5a, buf, sizeof(buf), &n));
+		rn = ldns_upstream(good[i], LDNS_RR_TYPE_HTTPS, 0x5a5a, ref, sizeof(ref));
+		g_assert_cmpmem(buf, n, ref, rn);
+		/* exactly the size fits, one byte less does not */
+		g_assert_true(sf_dns_upstream_query(&q, 0x5a5a, buf, rn, &n));
+		g_assert_false(sf_dns_upstream_query(&q, 0x5a5a, buf, rn - 1, &n));
+	}
+	memset(&q, 0, sizeof(q));
+	q.qtype = LDNS_RR_TYPE_A;
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_strlcpy(q.norm, bad[i], sizeof(q.norm));
+		g_assert_false(sf_dns_upstream_query(&q, 1, buf, sizeof(buf), &n));
+	}
+	g_strlcpy(q.norm, label64, sizeof(q.norm));
+	g_assert_false(sf_dns_upstream_query(&q, 1, buf, sizeof(buf), &n));
+	memcpy(q.norm, name254, sizeof(q.norm)); /* 254 characters, unterminated */
+	g_assert_false(sf_dns_upstream_query(&q, 1, buf, sizeof(buf), &n));
+}
+
+/*
+ * The question name is read from its wire form when it is plain labels:
+ * the client's letter case kept in q->name, the lower case in q->norm; a
+ * compression pointer that loops is ldns's FORMERR (too-long) before any
+ * of it is read; a name over 253 characters or with any other byte goes the
+ * old way (the reasons are checked in too-long and non-ldh).
+ */
+static void test_read_name_wire(void)
+{
+	g_autoptr(SfPolicy) policy = t_policy("allow any to *\n");
+	/* "WwW" then a pointer back to its own start: a loop */
+	static const uint8_t loop[] = { 3, 'W', 'w', 'W', 0xc0, 12 };
+	static const uint8_t mixed[] = "\x05" "Ab-_9" "\x04" "cDn7" "\x07" "eXample";
+	Check c;
+	TMsg m;
+
+	raw_query(&m, mixed, sizeof(mixed));
+	check_msg(policy, m.b, m.len, &c);
+	g_assert_cmpint(c.verdict, ==, SF_DNS_QUERY_FORWARD);
+	g_assert_cmpstr(c.q.name, ==, "Ab-_9.cDn7.eXample");
+	g_assert_cmpstr(c.q.norm, ==, "ab-_9.cdn7.example");
+
+	raw_query(&m, loop, sizeof(loop));
+	check_msg(policy, m.b, m.len, &c);
+	ldns_pkt_free(assert_refused(&c, SF_DNS_RCODE_FORMERR, SF_DNS_REASON_TOO_LONG));
+	g_assert_cmpstr(c.q.norm, ==, "");
+}
+
 static void test_servfail(void)
 {
 	g_autoptr(SfPolicy) policy = t_policy(POLICY);
@@ -803,6 +902,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/dns/query/canary", test_canary);
 	g_test_add_func("/dns/query/audit-mode", test_audit_mode);
 	g_test_add_func("/dns/query/upstream-query", test_upstream_query);
+	g_test_add_func("/dns/query/upstream-builder", test_upstream_builder);
+	g_test_add_func("/dns/query/read-name-wire", test_read_name_wire);
 	g_test_add_func("/dns/query/servfail", test_servfail);
 	g_test_add_func("/dns/query/reason-names", test_reason_names);
 	g_test_add_func("/dns/query/counters", test_counters);

@@ -184,12 +184,16 @@ static const char *time_text(int64_t us, char buf[40])
 {
 	SfAuditLine tmp;
 	const char *start, *end;
+	size_t n;
 
 	/* one formatter for both: take the time sf_audit_begin() writes */
 	sf_audit_begin(&tmp, us, "");
 	start = tmp.buf + strlen("{\"time\":\"");
-	end = strchr(start, '"');
-	g_strlcpy(buf, start, MIN((size_t)(end - start) + 1, (size_t)40));
+	/* the line is not NUL-terminated until sf_audit_end(): copy just the time, never strlen() it */
+	end = memchr(start, '"', (size_t)(tmp.buf + sizeof(tmp.buf) - start));
+	n = end != NULL ? MIN((size_t)(end - start), (size_t)39) : 0;
+	memcpy(buf, start, n);
+	buf[n] = '\0';
 	return buf;
 }
 

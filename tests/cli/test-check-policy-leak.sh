@@ -32,7 +32,7 @@ check "$TMP/policy"
 grep -q "$secret" "$TMP/err" && fail "shadow: a secret is echoed: $(head -3 "$TMP/err")"
 grep -q 'user0' "$TMP/err" && fail "shadow: a user name is echoed: $(head -3 "$TMP/err")"
 [ "$(wc -l <"$TMP/err")" -eq 11 ] || fail "shadow: $(wc -l <"$TMP/err") lines, want 10 errors and the stop"
-tail -1 "$TMP/err" | grep -q "policy:10: stopped after 10 errors; is this a policy file?" ||
+tail -1 "$TMP/err" | grep >/dev/null "policy:10: stopped after 10 errors; is this a policy file?" ||
 	fail "shadow: does not say it stopped: $(tail -1 "$TMP/err")"
 pass "shadow-like file: nothing quoted, stopped after 10 errors"
 

@@ -20,7 +20,7 @@ for f in "$SRC"/examples/*.policy "$SRC"/examples/policy.example; do
 	[ "$name" = learn.policy ] && want=audit # step 1 of learning a policy
 	grep -q "^$f: [0-9]* rules\? (.*), mode $want" "$TMP/out" || fail "$name is not an $want policy: $(cat "$TMP/out")"
 	[ "$(grep -c '^#' "$f")" -ge 5 ] || fail "$name has hardly any comments"
-	head -1 "$f" | grep -q '^# SPDX-License-Identifier: ' || fail "$name has no SPDX line"
+	head -1 "$f" | grep >/dev/null '^# SPDX-License-Identifier: ' || fail "$name has no SPDX line"
 	grep -q -- "--check-policy $name" "$f" || fail "$name does not show how to check it"
 	sed -E 's/^# ((allow|deny) )/\1/' "$f" >"$TMP/$name"
 	"$SLIRP_FILTER" --check-policy "$TMP/$name" >"$TMP/out" 2>&1 || fail "$name with its alternatives on: $(cat "$TMP/out")"

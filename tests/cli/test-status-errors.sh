@@ -62,5 +62,5 @@ expect_error "a socket that never answers (--timeout=1)" "$TMP/silent.sock: no a
 expect_error "a socket that never answers (default 3 s)" "$TMP/silent.sock: no answer within 3 s" 5 "$TMP/silent.sock"
 # --json changes nothing about errors
 expect_error "--json and a missing path" "$TMP/none.sock: no such socket" 2 --json "$TMP/none.sock"
-"$SLIRP_FILTER" status --help | grep -q '^Usage: slirp-filter status' || fail "status --help"
+"$SLIRP_FILTER" status --help | grep >/dev/null '^Usage: slirp-filter status' || fail "status --help"
 pass "status --help"

@@ -132,5 +132,5 @@ for args in "" "--bogus $TMP/empty.jsonl" "$TMP/none.jsonl" "$TMP"; do
 	[ ! -s "$TMP/out" ] || fail "suggest-policy $args: printed a policy"
 	[ -s "$TMP/err" ] || fail "suggest-policy $args: no message"
 done
-"$SLIRP_FILTER" suggest-policy --help | grep -q '^Usage: slirp-filter suggest-policy' || fail "--help"
+"$SLIRP_FILTER" suggest-policy --help | grep >/dev/null '^Usage: slirp-filter suggest-policy' || fail "--help"
 pass "no log, a bad option, a missing file, a directory: exit 1 with a message and no policy"

@@ -71,7 +71,7 @@ jget() { python3 "$SF_PROBE" json "$1"; }
 
 counter() { api '{"execute":"get_counters"}' | jget "$1"; }
 
-has_fd00() { ip -n "$SF_CONT_NS" -6 addr show dev tap0 scope global | grep -v tentative | grep -q 'inet6 fd00::'; }
+has_fd00() { ip -n "$SF_CONT_NS" -6 addr show dev tap0 scope global | grep -v tentative | grep >/dev/null 'inet6 fd00::'; }
 
 # capture_start NAME FILTER...: tcpdump on the inet namespace's veth (everything the helper
 # sends out arrives there), one line per packet in $SF_TMP/NAME.pcap.txt; sets SF_CAPTURE_PID.

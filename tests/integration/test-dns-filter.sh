@@ -22,7 +22,7 @@ SF_POLICY=$(write_policy dns \
 	'allow any to big.example' \
 	'allow any to use-application-dns.net')
 topo_start_helper -6 $(podman_args)
-wait_until 10 bash -c "ip -n $SF_CONT_NS -6 addr show dev tap0 scope global | grep -q fd00"
+wait_until 10 bash -c "ip -n $SF_CONT_NS -6 addr show dev tap0 scope global | grep >/dev/null fd00"
 
 # nothing is open before a lookup: no CIDR rule names the web server
 http_get http://203.0.113.10/ >/dev/null 2>&1 && fail "203.0.113.10 reachable before any lookup"
@@ -30,7 +30,7 @@ got=$(cdig +short @10.0.2.3 web.example A) || fail "dig web.example failed"
 [ "$got" = 203.0.113.10 ] || fail "web.example A answered \"$got\""
 [ "$(http_get http://203.0.113.10/)" = "$SF_HTTP_BODY" ] || fail "the learned address does not connect on port 80"
 tcp_echo 203.0.113.10 7 x >/dev/null 2>&1 && fail "the learned address is open on port 7 too"
-grep '"event":"flow"' "$SF_AUDIT_LOG" | grep '"dst":"203.0.113.10"' | grep -q '"reason":"learned","rule":"[^"]*:2".*"name":"web.example"' ||
+grep '"event":"flow"' "$SF_AUDIT_LOG" | grep '"dst":"203.0.113.10"' | grep >/dev/null '"reason":"learned","rule":"[^"]*:2".*"name":"web.example"' ||
 	fail "no audit record names web.example as the reason: $(grep flow "$SF_AUDIT_LOG")"
 pass "an allowed name resolves over UDP and opens its address on the rule's port only"
 
@@ -49,35 +49,35 @@ pass "0x20 letter case echoed"
 
 # a denied name: NXDOMAIN, never forwarded; its address (looked up out of band) is refused
 out=$(cdig @10.0.2.3 other.example A) || true
-echo "$out" | grep -q 'status: NXDOMAIN' || fail "other.example was not NXDOMAIN: $out"
+echo "$out" | grep >/dev/null 'status: NXDOMAIN' || fail "other.example was not NXDOMAIN: $out"
 upstream_saw other.example && fail "the denied name other.example reached the upstream"
 oob=$(in_inet dig +short @203.0.113.54 other.example A)
 [ "$oob" = 203.0.113.11 ] || fail "out-of-band lookup gave \"$oob\""
 http_get "http://$oob/" >/dev/null 2>&1 && fail "the denied name's address $oob is reachable"
-grep '"event":"dns"' "$SF_AUDIT_LOG" | grep -q '"verdict":"deny","reason":"not-allowed".*"name":"other.example","qtype":"A"' ||
+grep '"event":"dns"' "$SF_AUDIT_LOG" | grep >/dev/null '"verdict":"deny","reason":"not-allowed".*"name":"other.example","qtype":"A"' ||
 	fail "no audit record for the refused name"
 pass "a denied name gets NXDOMAIN, is never forwarded, and its address stays closed"
 
 out=$(cdig @10.0.2.3 secret-data-$RANDOM.web.example A) || true
-echo "$out" | grep -q 'status: NXDOMAIN' || fail "a subdomain of an exact name was answered: $out"
+echo "$out" | grep >/dev/null 'status: NXDOMAIN' || fail "a subdomain of an exact name was answered: $out"
 grep -qi 'secret-data' "$SF_UPSTREAM_LOG" && fail "a random subdomain of web.example reached the upstream"
 out=$(cdig @10.0.2.3 nothere.example A) || true
-echo "$out" | grep -q 'status: NXDOMAIN' || fail "a nonexistent name was not NXDOMAIN"
+echo "$out" | grep >/dev/null 'status: NXDOMAIN' || fail "a nonexistent name was not NXDOMAIN"
 pass "random subdomains of an allowed exact name and unknown names: NXDOMAIN, nothing forwarded"
 
 out=$(cdig @10.0.2.3 web.example AXFR 2>&1) || true
-echo "$out" | grep -qE 'Transfer failed|REFUSED' || fail "a zone transfer was not refused: $out"
+echo "$out" | grep >/dev/null -E 'Transfer failed|REFUSED' || fail "a zone transfer was not refused: $out"
 out=$(cdig @10.0.2.3 web.example ANY) || true
-echo "$out" | grep -q 'status: REFUSED' || fail "ANY was not refused: $out"
+echo "$out" | grep >/dev/null 'status: REFUSED' || fail "ANY was not refused: $out"
 upstream_saw web.example.*ANY && fail "ANY reached the upstream"
 out=$(cdig @10.0.2.3 use-application-dns.net A) || true
-echo "$out" | grep -q 'status: NXDOMAIN' || fail "the DoH canary was answered: $out"
+echo "$out" | grep >/dev/null 'status: NXDOMAIN' || fail "the DoH canary was answered: $out"
 pass "AXFR and ANY refused; use-application-dns.net NXDOMAIN"
 
 # mDNS and other resolvers are flows like any other, and denied
 in_cont timeout 5 dig +time=2 +tries=1 @224.0.0.251 -p 5353 web.local >/dev/null 2>&1 &&
 	fail "an mDNS query was answered"
-grep '"event":"flow"' "$SF_AUDIT_LOG" | grep -q '"verdict":"deny","reason":"protected","range":"multicast".*"dst":"224.0.0.251","dport":5353' ||
+grep '"event":"flow"' "$SF_AUDIT_LOG" | grep >/dev/null '"verdict":"deny","reason":"protected","range":"multicast".*"dst":"224.0.0.251","dport":5353' ||
 	fail "no audit record for the mDNS query"
 pass "mDNS to 224.0.0.251:5353 refused"
 
@@ -86,8 +86,8 @@ got=$(cdig +short @10.0.2.3 alias.example A | tail -1)
 [ "$got" = 203.0.113.12 ] || fail "alias.example did not resolve through its CNAME: \"$got\""
 [ "$(http_get http://203.0.113.12/)" = "$SF_HTTP_BODY" ] || fail "the CNAME target's address is not open"
 out=$(cdig @10.0.2.3 bad-alias.example A) || true
-echo "$out" | grep -q 'status: NXDOMAIN' || fail "a CNAME into a denied name was answered: $out"
-echo "$out" | grep -q 203.0.113.11 && fail "the denied CNAME target's address was returned"
+echo "$out" | grep >/dev/null 'status: NXDOMAIN' || fail "a CNAME into a denied name was answered: $out"
+echo "$out" | grep >/dev/null 203.0.113.11 && fail "the denied CNAME target's address was returned"
 http_get http://203.0.113.11/ >/dev/null 2>&1 && fail "the denied CNAME target's address is reachable"
 pass "CNAME to an unlisted name is followed and learned; CNAME into a denied name is NXDOMAIN"
 
@@ -100,13 +100,13 @@ in_cont timeout 5 socat -T 2 - TCP:10.0.2.2:80,connect-timeout=2 </dev/null >/de
 	fail "10.0.2.2:80 reachable after a rebinding answer"
 in_cont timeout 5 socat -T 2 - TCP:169.254.169.254:80,connect-timeout=2 </dev/null >/dev/null 2>&1 &&
 	fail "169.254.169.254:80 reachable after a rebinding answer"
-grep '"event":"dns"' "$SF_AUDIT_LOG" | grep -q '"verdict":"strip".*"name":"rebind-meta.example".*"stripped-first":"169.254.169.254"' ||
+grep '"event":"dns"' "$SF_AUDIT_LOG" | grep >/dev/null '"verdict":"strip".*"name":"rebind-meta.example".*"stripped-first":"169.254.169.254"' ||
 	fail "no audit record of the stripped metadata address"
 pass "rebinding answers (127.0.0.1, 10.0.2.2, 169.254.169.254, 192.168.1.1) stripped and refused"
 
 # a UDP answer too large for the client is truncated, and the TCP retry gets it whole
 out=$(cdig +noedns +ignore @10.0.2.3 big.example TXT) || fail "dig big.example failed"
-echo "$out" | grep -q 'flags:.* tc' || fail "a 600-byte answer to a 512-byte client was not truncated: $out"
+echo "$out" | grep >/dev/null 'flags:.* tc' || fail "a 600-byte answer to a 512-byte client was not truncated: $out"
 got=$(cdig +noedns +short @10.0.2.3 big.example TXT)
 [ "$(echo "$got" | grep -o x | wc -l)" -eq 600 ] || fail "the TCP retry did not return the whole TXT record: $got"
 pass "truncated over UDP, complete over the TCP retry"

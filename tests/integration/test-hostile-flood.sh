@@ -130,7 +130,7 @@ wait "$HTTP_A" || true
 kill -0 "$SF_HELPER_PID" || fail "the helper died in the floods"
 sent=$(cat "$SF_TMP"/flood-*.log | awk '$1 == "sent" { s += $2 } END { print s }')
 refusedk=$(cat "$SF_TMP"/flood-*.log | awk '$1 == "sent" { s += $4 } END { print s }')
-grep -L '^sent' "$SF_TMP"/flood-*.log | grep -q . && fail "a flood failed: $(grep -L '^sent' "$SF_TMP"/flood-*.log | xargs cat)"
+grep -L '^sent' "$SF_TMP"/flood-*.log | grep >/dev/null . && fail "a flood failed: $(grep -L '^sent' "$SF_TMP"/flood-*.log | xargs cat)"
 c=$(api '{"execute":"get_counters"}')
 d() { echo $(( $(echo "$c" | jget "$1") - $(echo "$c0" | jget "$1") )); }
 v() { echo "$c" | jget "$1"; }

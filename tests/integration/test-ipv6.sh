@@ -5,7 +5,7 @@
 topo_require_root_and_tools busybox socat dnsmasq iperf3 ss
 topo_setup
 topo_start_servers
-has_fd00() { ip -n "$SF_CONT_NS" -6 addr show dev tap0 scope global | grep -q 'inet6 fd00::'; }
+has_fd00() { ip -n "$SF_CONT_NS" -6 addr show dev tap0 scope global | grep >/dev/null 'inet6 fd00::'; }
 for flag in --enable-ipv6 -6; do
 	topo_start_helper "$flag" $(podman_args)
 	wait_until 10 has_fd00 || fail "$flag: no fd00::/64 address from router advertisements"

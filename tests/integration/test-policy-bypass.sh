@@ -25,7 +25,7 @@ done
 rogue_dns_up() { grep -q "query\[A\] rogue-ready-$SF_ID" "$SF_TMP/rogue-dns.log"; }
 wait_until 5 port_listening "$SF_INET_NS" t 853 || fail "rogue 853 did not start"
 wait_until 5 port_listening "$SF_INET_NS" t 443 || fail "rogue 443 did not start"
-rogue_answers() { in_inet python3 "$SF_PROBE" udp "$1" 53 --dns "rogue-ready-$SF_ID.example" | grep -q '^ok '; }
+rogue_answers() { in_inet python3 "$SF_PROBE" udp "$1" 53 --dns "rogue-ready-$SF_ID.example" | grep >/dev/null '^ok '; }
 wait_until 5 rogue_answers 203.0.113.99 || fail "the rogue resolver does not answer on 203.0.113.99"
 wait_until 5 rogue_answers 2001:db8::99 || fail "the rogue resolver does not answer on 2001:db8::99"
 wait_until 3 rogue_dns_up || fail "the rogue resolver does not log queries"

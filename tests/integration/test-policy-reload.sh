@@ -83,7 +83,7 @@ hold() {
 }
 hold tcp1
 hold udp1 --udp
-in_inet ss -Htn state established '( sport = :7 )' | grep -q . || fail "the echo server has no established connection"
+in_inet ss -Htn state established '( sport = :7 )' | grep >/dev/null . || fail "the echo server has no established connection"
 policy '# C' 'allow tcp to 203.0.113.10 port 80'
 t0=$(date +%s%N)
 r=$(api '{"execute":"reload_policy"}')
@@ -94,7 +94,7 @@ grep -q '^error ECONNRESET$' "$SF_TMP/tcp1.log" || fail "the TCP session ended w
 wait_until 3 grep -q '^error' "$SF_TMP/udp1.log" || fail "the UDP session survived policy C: $(tail -3 "$SF_TMP/udp1.log")"
 grep -q '^error EHOSTUNREACH$' "$SF_TMP/udp1.log" || fail "the UDP session ended without an ICMP refusal: $(tail -3 "$SF_TMP/udp1.log")"
 wait "${HOLD_PID[tcp1]}" "${HOLD_PID[udp1]}" 2>/dev/null || true
-wait_until 3 sh -c "! ip netns exec $SF_INET_NS ss -Htn state established '( sport = :7 )' | grep -q ." ||
+wait_until 3 sh -c "! ip netns exec $SF_INET_NS ss -Htn state established '( sport = :7 )' | grep >/dev/null ." ||
 	fail "the echo server's side of the cut connection is still established"
 expect_audit 1 "TCP cut" event=flow verdict=cut reason=default-deny proto=tcp src=10.0.2.100 "sport=${HOLD_SPORT[tcp1]}" dst=203.0.113.10 dport=7
 expect_audit 1 "UDP cut" event=flow verdict=cut reason=default-deny proto=udp src=10.0.2.100 "sport=${HOLD_SPORT[udp1]}" dst=203.0.113.10 dport=7

@@ -57,7 +57,7 @@ SF_PIDS+=("$!")
 wait_until 5 bash -c "[ -n \"\$(nsenter -t $upid -U -n --preserve-credentials ss -Hlnt 'sport = :80')\" ]" ||
 	fail "server in the child"
 r=$(call '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"0.0.0.0","host_port":8080,"guest_addr":"10.0.2.100","guest_port":80}}')
-echo "$r" | grep -q '"return":{"id":' || fail "add_hostfwd: $r"
+echo "$r" | grep >/dev/null '"return":{"id":' || fail "add_hostfwd: $r"
 got=$(in_host timeout 5 socat -t 2 - TCP:127.0.0.1:8080 </dev/null) || true
 [ "$got" = from-rootlesskit-child ] || fail "published port: \"$got\""
 pass "add_hostfwd as RootlessKit's port driver sends it"
@@ -77,7 +77,7 @@ rk_kill
 rk_start --cidr 10.0.2.0/24
 [ "$(child_get http://203.0.113.10/)" = "$SF_HTTP_BODY" ] || fail "HTTP after a SIGKILL and restart"
 r=$(call '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"0.0.0.0","host_port":8080,"guest_addr":"10.0.2.100","guest_port":80}}')
-echo "$r" | grep -q '"return":{"id":1}' || fail "add_hostfwd after restart (port 8080 free again, ids from 1): $r"
+echo "$r" | grep >/dev/null '"return":{"id":1}' || fail "add_hostfwd after restart (port 8080 free again, ids from 1): $r"
 got=$(in_host timeout 5 socat -t 2 - TCP:127.0.0.1:8080 </dev/null) || true
 [ "$got" = from-rootlesskit-child ] || fail "published port after restart: \"$got\""
 pass "after SIGKILL the next start reuses the API socket path, the tap and the host port"

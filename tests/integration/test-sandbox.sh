@@ -45,8 +45,8 @@ top=$(cd "/proc/$pid/root" && ls -A | sort | tr '\n' ' ')
 # bound recursively: the resolv.conf `ip netns exec` mounted over /etc/resolv.conf is the one seen
 grep -qx "nameserver 203.0.113.53" "/proc/$pid/root/etc/resolv.conf" ||
 	fail "the helper does not see the test's resolv.conf: $(cat "/proc/$pid/root/etc/resolv.conf")"
-grep ' /etc ' "/proc/$pid/mountinfo" | grep -q ' ro,' || fail "/etc is not read-only in the sandbox"
-grep " ${SF_TMP} " "/proc/$pid/mountinfo" | grep -q ' rw,' || fail "the API socket's directory is not writable"
+grep ' /etc ' "/proc/$pid/mountinfo" | grep >/dev/null ' ro,' || fail "/etc is not read-only in the sandbox"
+grep " ${SF_TMP} " "/proc/$pid/mountinfo" | grep >/dev/null ' rw,' || fail "the API socket's directory is not writable"
 pass "root: empty read-only root (kept: /etc read-only, the API socket's directory), only CAP_NET_BIND_SERVICE"
 
 [ ! -e "/proc/$pid/fd/9" ] || fail "inherited fd 9 survived the sandbox: $(readlink "/proc/$pid/fd/9")"
@@ -91,7 +91,7 @@ topo_stop_helper
 pass "root without -a: no capabilities; --enable-sandbox alone works"
 
 # --- a reload after pivot_root reads the new file (replaced by rename, as editors do)
-if "$SLIRP_FILTER" --help | grep -q -- '--policy'; then
+if "$SLIRP_FILTER" --help | grep >/dev/null -- '--policy'; then
 	pol=$SF_TMP/policy.d/policy
 	mkdir -p "$SF_TMP/policy.d"
 	echo "allow tcp to 203.0.113.10 port 80" > "$pol"
@@ -129,7 +129,7 @@ target=$!
 SF_PIDS+=("$target")
 wait_until 5 grep -qx sleep "/proc/$target/comm" || fail "the unprivileged target namespace did not appear"
 pol_args=""
-if "$SLIRP_FILTER" --help | grep -q -- '--policy'; then
+if "$SLIRP_FILTER" --help | grep >/dev/null -- '--policy'; then
 	chmod 755 "$SF_TMP"
 	printf '%s\n' 'allow any to 0.0.0.0/0' 'allow any to ::/0' > "$SF_TMP/unpriv.policy"
 	chmod 644 "$SF_TMP/unpriv.policy"

@@ -87,7 +87,7 @@ pass "get_status on the API socket answers the same JSON"
 printf '%s\n' 'allow tcp to web.example port 7,80' 'allow udp to 203.0.113.10 port 7' 'dns ttl-min 120 ttl-max 120' \
 	'mode audit' >"$SF_POLICY"
 kill -HUP "$SF_HELPER_PID"
-wait_until 5 bash -c "'$SLIRP_FILTER' status --json '$SF_API' | grep -q '\"reloads\":1'" || fail "the reload does not show"
+wait_until 5 bash -c "'$SLIRP_FILTER' status --json '$SF_API' | grep >/dev/null '\"reloads\":1'" || fail "the reload does not show"
 "$SLIRP_FILTER" status "$SF_API" >"$SF_TMP/st2" 2>&1 || fail "status after reload failed: $(cat "$SF_TMP/st2")"
 grep -qx 'Mode      audit' "$SF_TMP/st2" || fail "mode after reload: $(cat "$SF_TMP/st2")"
 grep -q '; 1 reload(s), 0 refused$' "$SF_TMP/st2" || fail "reloads after reload: $(cat "$SF_TMP/st2")"

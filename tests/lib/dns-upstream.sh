@@ -32,7 +32,7 @@ dns_upstream_start() {
 		--address=/use-application-dns.net/203.0.113.10 \
 		--address=/cdn7.example/203.0.113.10
 	wait_until 5 port_listening "$SF_INET_NS" u 53 || fail "the test upstream did not start"
-	wait_until 5 bash -c "ip netns exec $SF_INET_NS dig +short +time=1 +tries=1 @203.0.113.54 web.example | grep -q 203.0.113.10" ||
+	wait_until 5 bash -c "ip netns exec $SF_INET_NS dig +short +time=1 +tries=1 @203.0.113.54 web.example | grep >/dev/null 203.0.113.10" ||
 		fail "the test upstream does not answer: $(cat "$SF_TMP/upstream.out")"
 }
 

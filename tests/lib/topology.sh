@@ -170,7 +170,7 @@ bg_in() {
 }
 
 port_listening() { # NS PROTO(t|u) PORT
-	ip netns exec "$1" ss -Hln"$2" "sport = :$3" | grep -q .
+	ip netns exec "$1" ss -Hln"$2" "sport = :$3" | grep >/dev/null .
 }
 
 topo_start_servers() {

@@ -19,7 +19,7 @@
 # first_free_id FILE START: the smallest id >= START not used in the colon file FILE (field 3)
 first_free_id() {
 	local id=$2
-	while cut -d: -f3 "$1" | grep -qx "$id"; do id=$((id + 1)); done
+	while cut -d: -f3 "$1" | grep >/dev/null -x "$id"; do id=$((id + 1)); done
 	echo "$id"
 }
 
@@ -138,7 +138,7 @@ check_helper_confined() {
 }
 
 # policy_supported: the helper under test knows --policy (the egress policy has landed)
-policy_supported() { "$SLIRP_FILTER" --help 2>/dev/null | grep -q -- '--policy'; }
+policy_supported() { "$SLIRP_FILTER" --help 2>/dev/null | grep >/dev/null -- '--policy'; }
 
 # write_test_policy FILE: port 80 on 203.0.113.10 and web.example, nothing else
 write_test_policy() {
@@ -153,17 +153,17 @@ POL
 # CHECKS_SH: run inside a container; prints one "name=ok|no" line per probe
 CHECKS_SH='
 probe() { n=$1; shift; if "$@" >/dev/null 2>&1; then echo "$n=ok"; else echo "$n=no"; fi; }
-probe http80 sh -c "timeout 10 wget -q -O - http://203.0.113.10/ | grep -q ."
-probe name80 sh -c "timeout 10 wget -q -O - http://web.example/ | grep -q ."
-probe tcp7 sh -c "echo hi | timeout 5 nc 203.0.113.10 7 | grep -q hi"
-probe other80 sh -c "timeout 5 wget -q -O - http://203.0.113.99/ | grep -q ."
+probe http80 sh -c "timeout 10 wget -q -O - http://203.0.113.10/ | grep >/dev/null ."
+probe name80 sh -c "timeout 10 wget -q -O - http://web.example/ | grep >/dev/null ."
+probe tcp7 sh -c "echo hi | timeout 5 nc 203.0.113.10 7 | grep >/dev/null hi"
+probe other80 sh -c "timeout 5 wget -q -O - http://203.0.113.99/ | grep >/dev/null ."
 '
 
 # expect_policy OUTPUT: the probes of CHECKS_SH show the test policy in force
 expect_policy() {
 	local out=$1 want
 	for want in http80=ok name80=ok tcp7=no other80=no; do
-		echo "$out" | grep -qx "$want" || fail "policy check: want $want, got: $(echo "$out" | tr '\n' ' ')"
+		echo "$out" | grep >/dev/null -x "$want" || fail "policy check: want $want, got: $(echo "$out" | tr '\n' ' ')"
 	done
 }
 

@@ -41,7 +41,7 @@ pm run -d --name "$name" --network slirp4netns:port_handler=slirp4netns -p 81:80
 wait_until 10 bash -c "[ \"\$(tail -n 1 $SF_TMP/helper.pids)\" != $h ]" || fail "no second helper"
 h=$(tail -n 1 "$SF_TMP/helper.pids")
 caps "$h" 0000000000000400
-wait_until 10 bash -c "ip netns exec $SF_HOST_NS timeout 5 busybox wget -q -O - http://127.0.0.1:81/ | grep -q ." ||
+wait_until 10 bash -c "ip netns exec $SF_HOST_NS timeout 5 busybox wget -q -O - http://127.0.0.1:81/ | grep >/dev/null ." ||
 	fail "port 81, added through the API after the sandbox, does not answer"
 pm rm -f -t 0 "$name" >/dev/null
 pass "rootful with the API socket: only CAP_NET_BIND_SERVICE, and -p 81:80 works through it"

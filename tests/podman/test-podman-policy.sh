@@ -19,17 +19,17 @@ script='
 out=$(SLIRP_FILTER_POLICY=$pol SLIRP_FILTER_AUDIT_LOG=$audit \
 	pm run --rm --network slirp4netns --rootfs "$SF_ROOTFS" sh -c "$script" 2>&1) || true
 echo "$out"
-echo "$out" | grep -A3 "^Name:.*web.example" | grep -q 203.0.113.10 || fail "the allowed name did not resolve"
-echo "$out" | grep -qx FETCH-OK || fail "the allowed name could not be fetched"
+echo "$out" | grep -A3 "^Name:.*web.example" | grep >/dev/null 203.0.113.10 || fail "the allowed name did not resolve"
+echo "$out" | grep >/dev/null -x FETCH-OK || fail "the allowed name could not be fetched"
 pass "the allowed name resolves and its address answers on port 80"
-echo "$out" | grep -qx NXDOMAIN-OK || fail "the denied name resolved"
-echo "$out" | grep -qx PORT7-REFUSED || fail "port 7 of the allowed address was reachable"
-echo "$out" | grep -qx OTHER-REFUSED || fail "203.0.113.11 was reachable"
-echo "$out" | grep -qx HOSTDNS-REFUSED || fail "the host's resolver 203.0.113.53 answered the container directly"
+echo "$out" | grep >/dev/null -x NXDOMAIN-OK || fail "the denied name resolved"
+echo "$out" | grep >/dev/null -x PORT7-REFUSED || fail "port 7 of the allowed address was reachable"
+echo "$out" | grep >/dev/null -x OTHER-REFUSED || fail "203.0.113.11 was reachable"
+echo "$out" | grep >/dev/null -x HOSTDNS-REFUSED || fail "the host's resolver 203.0.113.53 answered the container directly"
 pass "a denied name, another port, another address and the host's resolver are all refused"
 grep -q "\"policy\":\"$pol\"" "$audit" || fail "the helper did not load the policy named on the podman run line"
-grep '"event":"dns"' "$audit" | grep -q '"name":"denied.example"' || fail "no audit record of the denied name"
-grep '"event":"flow"' "$audit" | grep -q '"verdict":"deny".*"dst":"203.0.113.11"' || fail "no audit record of the denied address"
+grep '"event":"dns"' "$audit" | grep >/dev/null '"name":"denied.example"' || fail "no audit record of the denied name"
+grep '"event":"flow"' "$audit" | grep >/dev/null '"verdict":"deny".*"dst":"203.0.113.11"' || fail "no audit record of the denied address"
 pass "SLIRP_FILTER_POLICY on the podman run line chose the policy; the audit log recorded the refusals"
 
 # without any policy Podman's container gets the built-in default: nothing leaves
@@ -37,5 +37,5 @@ pass "SLIRP_FILTER_POLICY on the podman run line chose the policy; the audit log
 out=$(unset SLIRP_FILTER_POLICY; export XDG_CONFIG_HOME=$SF_TMP/no-config
 	pm run --rm --network slirp4netns --rootfs "$SF_ROOTFS" \
 	sh -c 'timeout 10 wget -q -O - http://203.0.113.10/ && echo REACHED || echo REFUSED' 2>&1) || true
-echo "$out" | grep -qx REFUSED || fail "without a policy the container reached the web server: $out"
+echo "$out" | grep >/dev/null -x REFUSED || fail "without a policy the container reached the web server: $out"
 pass "without a policy the built-in default denies all egress"

@@ -16,6 +16,6 @@ grep -q -- "--api-socket" "$SF_TMP/argv.log" || fail "Podman did not pass --api-
 pass "-p 18080:80 with port_handler=slirp4netns, through the API socket"
 
 pm rm -f -t 0 "$name" >/dev/null || fail "podman rm failed"
-wait_until 5 bash -c "! ip netns exec $SF_HOST_NS ss -Hltn 'sport = :18080' | grep -q ." ||
+wait_until 5 bash -c "! ip netns exec $SF_HOST_NS ss -Hltn 'sport = :18080' | grep >/dev/null ." ||
 	fail "port 18080 still open after the container was removed"
 pass "the helper exited with the container and the port closed"

@@ -13,11 +13,11 @@ policy_supported && POL=(SLIRP_FILTER_POLICY="$policy")
 check_run() {
 	local helper=$1 out
 	check_helper_confined "$helper"
-	wait_until 10 bash -c "ip netns exec $SF_HOST_NS timeout 5 busybox wget -q -O - http://127.0.0.1:18082/ | grep -q ." ||
+	wait_until 10 bash -c "ip netns exec $SF_HOST_NS timeout 5 busybox wget -q -O - http://127.0.0.1:18082/ | grep >/dev/null ." ||
 		fail "the published port 18082 does not answer"
 	out=$(upm exec "$name" sh -c "$CHECKS_SH" 2>&1) || fail "podman exec failed: $out"
 	echo "  $(echo "$out" | tr '\n' ' ')"
-	echo "$out" | grep -qx http80=ok || fail "no HTTP from the container"
+	echo "$out" | grep >/dev/null -x http80=ok || fail "no HTTP from the container"
 	if policy_supported; then expect_policy "$out"; fi
 }
 

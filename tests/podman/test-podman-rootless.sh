@@ -27,7 +27,7 @@ grep -- "--netns-type" "$SF_TMP/argv.log" | head -1
 
 out=$(upm exec "$name" sh -c "$CHECKS_SH" 2>&1) || fail "podman exec failed: $out"
 echo "$out"
-echo "$out" | grep -qx http80=ok || fail "the rootless container cannot fetch http://203.0.113.10/"
+echo "$out" | grep >/dev/null -x http80=ok || fail "the rootless container cannot fetch http://203.0.113.10/"
 if policy_supported; then
 	expect_policy "$out"
 	pass "rootless: SLIRP_FILTER_POLICY on the podman run line: port 80 allowed, port 7 and 203.0.113.99 refused"

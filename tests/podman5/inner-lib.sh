@@ -71,20 +71,20 @@ check_argv() {
 # CHECKS_SH: run inside a container; prints one "name=ok|no" line per probe
 CHECKS_SH='
 probe() { n=$1; shift; if "$@" >/dev/null 2>&1; then echo "$n=ok"; else echo "$n=no"; fi; }
-probe http80 sh -c "timeout 10 wget -q -O - http://203.0.113.10/ | grep -q ."
-probe name80 sh -c "timeout 10 wget -q -O - http://web.example/ | grep -q ."
-probe tcp7 sh -c "echo hi | timeout 5 nc 203.0.113.10 7 | grep -q hi"
-probe other80 sh -c "timeout 5 wget -q -O - http://203.0.113.99/ | grep -q ."
+probe http80 sh -c "timeout 10 wget -q -O - http://203.0.113.10/ | grep >/dev/null ."
+probe name80 sh -c "timeout 10 wget -q -O - http://web.example/ | grep >/dev/null ."
+probe tcp7 sh -c "echo hi | timeout 5 nc 203.0.113.10 7 | grep >/dev/null hi"
+probe other80 sh -c "timeout 5 wget -q -O - http://203.0.113.99/ | grep >/dev/null ."
 '
 
 # expect_checks OUTPUT: HTTP always passes; with the policy, only it does
 expect_checks() {
 	local out=$1 want
 	echo "  $(echo "$out" | tr '\n' ' ')"
-	echo "$out" | grep -qx http80=ok || fail "no HTTP to 203.0.113.10 from the container"
+	echo "$out" | grep >/dev/null -x http80=ok || fail "no HTTP to 203.0.113.10 from the container"
 	policy_supported || { echo "  (this build has no egress policy yet: allow/deny checks skipped)"; return 0; }
 	for want in http80=ok name80=ok tcp7=no other80=no; do
-		echo "$out" | grep -qx "$want" || fail "policy check: want $want, got: $(echo "$out" | tr '\n' ' ')"
+		echo "$out" | grep >/dev/null -x "$want" || fail "policy check: want $want, got: $(echo "$out" | tr '\n' ' ')"
 	done
 }
 

@@ -97,7 +97,7 @@ POL
 	: > "$SF_STAGE/sf/helper.pids"
 	chmod 666 "$SF_STAGE/sf/argv.log" "$SF_STAGE/sf/helper.pids"
 	chmod -R a+rX "$SF_STAGE/sf"
-	if "$SLIRP_FILTER" --help 2>/dev/null | grep -q -- '--policy'; then
+	if "$SLIRP_FILTER" --help 2>/dev/null | grep >/dev/null -- '--policy'; then
 		echo 1 > "$SF_STAGE/sf/policy-supported"
 	fi
 }

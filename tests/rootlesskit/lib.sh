@@ -132,18 +132,18 @@ upstream_saw() { grep -q "query\[[A-Z]*\] $1 " "$SF_TMP/dnsmasq.log"; }
 RK_PROBES='
 probe() { n=$1; shift; if "$@" >/dev/null 2>&1; then echo "$n=ok"; else echo "$n=no"; fi; }
 echo "resolv=$(grep -m1 ^nameserver /etc/resolv.conf | cut -d" " -f2)"
-probe name80 sh -c "timeout 10 busybox wget -q -O - http://web.example/ | grep -q ."
-probe addr80 sh -c "timeout 10 busybox wget -q -O - http://203.0.113.10/ | grep -q ."
-probe denied_name sh -c "timeout 10 busybox nslookup @DENIED@ 2>&1 | grep -q NXDOMAIN"
+probe name80 sh -c "timeout 10 busybox wget -q -O - http://web.example/ | grep >/dev/null ."
+probe addr80 sh -c "timeout 10 busybox wget -q -O - http://203.0.113.10/ | grep >/dev/null ."
+probe denied_name sh -c "timeout 10 busybox nslookup @DENIED@ 2>&1 | grep >/dev/null NXDOMAIN"
 probe denied_addr_refused sh -c "echo hi | timeout 5 busybox nc 203.0.113.10 7; test \$? = 1"
-probe other80 sh -c "timeout 5 busybox wget -q -O - http://203.0.113.99/ | grep -q ."
+probe other80 sh -c "timeout 5 busybox wget -q -O - http://203.0.113.99/ | grep >/dev/null ."
 '
 
 # rk_expect_policy OUTPUT: the probes show the test policy in force
 rk_expect_policy() {
 	local out=$1 want
 	for want in name80=ok addr80=ok denied_name=ok denied_addr_refused=ok other80=no; do
-		echo "$out" | grep -qx "$want" || rk_fail "policy: want $want, got: $(echo "$out" | tr '\n' ' ')"
+		echo "$out" | grep >/dev/null -x "$want" || rk_fail "policy: want $want, got: $(echo "$out" | tr '\n' ' ')"
 	done
 	! upstream_saw "denied-$SF_ID.example" || rk_fail "the denied name reached the upstream resolver"
 	upstream_saw web.example || rk_fail "the allowed name never reached the upstream resolver"

@@ -25,7 +25,7 @@ for mode in true auto; do
 	wait "$SF_RK_PID" || rc=$?
 	[ "$rc" -eq 0 ] || rk_fail "$mode: rootlesskit exited $rc: $(cat "$SF_TMP/probes-$mode.out")"
 	out=$(cat "$SF_TMP/probes-$mode.out")
-	echo "$out" | grep -qx "resolv=10.0.2.3" || rk_fail "$mode: the child's resolv.conf: $out"
+	echo "$out" | grep >/dev/null -x "resolv=10.0.2.3" || rk_fail "$mode: the child's resolv.conf: $out"
 	rk_expect_policy "$out"
 	pass "--slirp4netns-sandbox=$mode --slirp4netns-seccomp=$mode: argv \"$argv\", confined, policy holds"
 done

@@ -337,7 +337,7 @@ static bool render_direct(const ldns_pkt *p, uint8_t **wire, size_t *len)
 	qlen = ldns_rdf_size(qname);
 	if (qlen < 2 || qlen > LDNS_MAX_DOMAINLEN)
 		return false; /* the root is never asked upstream; ldns's own limit */
-	size = SF_DNS_HEADER_LEN + qlen + 4 + (edns ? 11 : 0);
+	size = SF_DNS_HEADER_LEN + qlen + 4 + (edns ? SF_DNS_BARE_OPT_LEN : 0);
 	for (size_t i = 0; i < n_an; i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(an, i);
 		ldns_rr_type t = ldns_rr_get_type(rr);
@@ -382,11 +382,8 @@ static bool render_direct(const ldns_pkt *p, uint8_t **wire, size_t *len)
 		pos += 12 + rdlen;
 	}
 	if (edns) {
-		w[pos] = 0;
-		wr16(w + pos + 1, LDNS_RR_TYPE_OPT);
-		wr16(w + pos + 3, SF_DNS_EDNS_SIZE);
-		memset(w + pos + 5, 0, 6);
-		pos += 11;
+		sf_dns_put_bare_opt(w + pos);
+		pos += SF_DNS_BARE_OPT_LEN;
 	}
 	*wire = w;
 	*len = pos;

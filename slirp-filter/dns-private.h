@@ -3,8 +3,10 @@
 #pragma once
 
 #include <ldns/ldns.h>
+#include <string.h>
 
 #include "slirp-filter/dns.h"
+#include "wire.h"
 
 /* Every ldns object has one owner; these make that owner a g_autoptr. */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ldns_pkt, ldns_pkt_free)
@@ -75,3 +77,19 @@ typedef struct {
 bool sf_dns_cache_find(SfDnsCache *cache, const char *key, int64_t now_ms, SfDnsCacheRef *ref);
 /* Counts a (fast) hit on @ref's entry and makes it the most recently used. */
 void sf_dns_cache_touch(SfDnsCache *cache, const SfDnsCacheRef *ref);
+
+/* Bytes of the bare OPT record sf_dns_put_bare_opt() writes. */
+#define SF_DNS_BARE_OPT_LEN 11u
+
+/*
+ * Writes a bare OPT record at @p (SF_DNS_BARE_OPT_LEN bytes, the caller has
+ * checked the room): root owner, type OPT, class = UDP size SF_DNS_EDNS_SIZE,
+ * TTL 0 (extended rcode, version, DO and Z all 0), no options.
+ */
+static inline void sf_dns_put_bare_opt(uint8_t *p)
+{
+	p[0] = 0;
+	wr16(p + 1, LDNS_RR_TYPE_OPT);
+	wr16(p + 3, SF_DNS_EDNS_SIZE);
+	memset(p + 5, 0, 6);
+}

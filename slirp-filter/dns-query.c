@@ -521,7 +521,7 @@ bool sf_dns_upstream_query(const SfDnsQuery *q, uint16_t id, uint8_t *buf, size_
 	if (nlen == 0 || nlen > SF_DNS_NAME_MAX)
 		return false;
 	/* header, a length byte per label (one per dot, plus one), the root, type, class, OPT */
-	need = SF_DNS_HEADER_LEN + nlen + 2 + 4 + 11;
+	need = SF_DNS_HEADER_LEN + nlen + 2 + 4 + SF_DNS_BARE_OPT_LEN;
 	if (buf == NULL || size < need)
 		return false;
 	memset(buf, 0, SF_DNS_HEADER_LEN);
@@ -553,12 +553,8 @@ bool sf_dns_upstream_query(const SfDnsQuery *q, uint16_t id, uint8_t *buf, size_
 	wr16(buf + pos, q->qtype);
 	wr16(buf + pos + 2, LDNS_RR_CLASS_IN);
 	pos += 4;
-	/* OPT: root owner, type 41, class = UDP size, TTL 0 (rcode, version, DO, Z), RDLENGTH 0 */
-	buf[pos] = 0;
-	wr16(buf + pos + 1, LDNS_RR_TYPE_OPT);
-	wr16(buf + pos + 3, SF_DNS_EDNS_SIZE);
-	memset(buf + pos + 5, 0, 6);
-	pos += 11;
+	sf_dns_put_bare_opt(buf + pos);
+	pos += SF_DNS_BARE_OPT_LEN;
 	*len = pos;
 	return true;
 }

@@ -38,11 +38,10 @@ rootless_bind_copy() {
 	echo "$copy"
 }
 
-podman_rootless_setup() {
-	command -v setpriv >/dev/null || skip "setpriv is not installed"
-	command -v newuidmap >/dev/null || skip "newuidmap is not installed (uidmap)"
-	podman_setup
-	trap podman_rootless_cleanup EXIT
+# rootless_test_user: an unprivileged user of this test only (SF_USER, SF_UID, SF_GID, home
+# SF_HOME under $SF_TMP) with 65536 subordinate ids, in bind-mounted copies of the id files of
+# this test's private mount namespace, and a private /dev/net/tun it may open
+rootless_test_user() {
 	SF_USER=sfu$SF_ID
 	SF_UID=$(first_free_id /etc/passwd 30000)
 	SF_GID=$(first_free_id /etc/group "$SF_UID")
@@ -51,7 +50,7 @@ podman_rootless_setup() {
 	subgid=$(subid_start /etc/subgid)
 	chmod 755 "$SF_TMP"
 	SF_HOME=$SF_TMP/home
-	mkdir -p "$SF_HOME/.config/containers/containers.conf.d"
+	mkdir -p "$SF_HOME"
 	echo "$SF_USER:x:$SF_UID:$SF_GID::$SF_HOME:/bin/sh" >> "$(rootless_bind_copy /etc/passwd)"
 	echo "$SF_USER:x:$SF_GID:" >> "$(rootless_bind_copy /etc/group)"
 	echo "$SF_USER:$subuid:65536" >> "$(rootless_bind_copy /etc/subuid)"
@@ -59,6 +58,15 @@ podman_rootless_setup() {
 	# a private /dev/net: the machine's tun node stays 0600
 	mount -t tmpfs -o mode=0755,size=16k tmpfs /dev/net
 	mknod -m 666 /dev/net/tun c 10 200
+}
+
+podman_rootless_setup() {
+	command -v setpriv >/dev/null || skip "setpriv is not installed"
+	command -v newuidmap >/dev/null || skip "newuidmap is not installed (uidmap)"
+	podman_setup
+	trap podman_rootless_cleanup EXIT
+	rootless_test_user
+	mkdir -p "$SF_HOME/.config/containers/containers.conf.d"
 
 	# the user cannot read a build tree under /root: give it its own copy of the binary
 	mkdir -p "$SF_TMP/bin"

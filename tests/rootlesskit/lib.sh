@@ -38,21 +38,7 @@ rk_setup() {
 	echo "nameserver 203.0.113.53" > "$SF_TMP/resolv.conf"
 	mount --bind "$SF_TMP/resolv.conf" /etc/resolv.conf
 
-	SF_USER=sfu$SF_ID
-	SF_UID=$(first_free_id /etc/passwd 30000)
-	SF_GID=$(first_free_id /etc/group "$SF_UID")
-	local subuid subgid
-	subuid=$(subid_start /etc/subuid)
-	subgid=$(subid_start /etc/subgid)
-	chmod 755 "$SF_TMP"
-	SF_HOME=$SF_TMP/home
-	mkdir -p "$SF_HOME"
-	echo "$SF_USER:x:$SF_UID:$SF_GID::$SF_HOME:/bin/sh" >> "$(rootless_bind_copy /etc/passwd)"
-	echo "$SF_USER:x:$SF_GID:" >> "$(rootless_bind_copy /etc/group)"
-	echo "$SF_USER:$subuid:65536" >> "$(rootless_bind_copy /etc/subuid)"
-	echo "$SF_USER:$subgid:65536" >> "$(rootless_bind_copy /etc/subgid)"
-	mount -t tmpfs -o mode=0755,size=16k tmpfs /dev/net
-	mknod -m 666 /dev/net/tun c 10 200
+	rootless_test_user
 
 	# the user cannot read a build tree under /root: its own copy of the binary
 	SF_BIN=$SF_TMP/bin
